@@ -1,0 +1,158 @@
+"""Load and validate ``morgue.toml``: the database URL and the sources to crawl.
+
+Every error names the offending key (``sources[1].article_pattern: ...``) so the CLI can
+print one line and exit 2. Resolution order for the file: ``--config``, ``$MORGUE_CONFIG``,
+``./morgue.toml``; for the database: ``--db``, ``$MORGUE_DATABASE_URL``, the file's
+``database_url``, then ``sqlite:///morgue.db``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
+TOP_LEVEL_KEYS = {"database_url", "sources"}
+SOURCE_KEYS = {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern"}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    name: str
+    start_urls: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    article_pattern: str | None = None
+
+    def is_article_url(self, url: str) -> bool:
+        """True if ``url`` looks like an article of this source (pattern, if any, matches)."""
+        return self.article_pattern is None or re.search(self.article_pattern, url) is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    database_url: str | None = None
+    sources: tuple[Source, ...] = ()
+    path: Path | None = None
+
+    def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
+        """The sources named (all when ``names`` is empty); unknown names are an error."""
+        if not names:
+            return self.sources
+        known = {s.name: s for s in self.sources}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise ConfigError(f"--source: unknown source {missing[0]!r} (known: {', '.join(known) or 'none'})")
+        return tuple(known[n] for n in names)
+
+
+@dataclass(slots=True)
+class _Reader:
+    where: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def str_list(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.where}.{key}: expected a list of strings")
+        return tuple(v.strip() for v in value)
+
+    def urls(self, key: str) -> tuple[str, ...]:
+        urls = self.str_list(key)
+        for i, url in enumerate(urls):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"{self.where}.{key}[{i}]: not an http(s) URL: {url!r}")
+        return urls
+
+
+def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
+    """Validate a parsed TOML document into a :class:`Config`."""
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(f"{key}: unknown key (expected one of: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+    db = data.get("database_url")
+    if db is not None and (not isinstance(db, str) or "://" not in db):
+        raise ConfigError("database_url: expected a SQLAlchemy URL string like 'sqlite:///morgue.db'")
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError("sources: expected an array of tables ([[sources]])")
+    sources: list[Source] = []
+    for i, raw in enumerate(raw_sources):
+        sources.append(_parse_source(raw, f"sources[{i}]"))
+    names = [s.name for s in sources]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigError(f"sources[{i}].name: duplicate source name {name!r}")
+    return Config(database_url=db, sources=tuple(sources), path=path)
+
+
+def _parse_source(raw: Any, where: str) -> Source:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table")
+    for key in raw:
+        if key not in SOURCE_KEYS:
+            raise ConfigError(f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(SOURCE_KEYS))})")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ConfigError(f"{where}.name: required; letters, digits, '.', '_' or '-' (got {name!r})")
+    where = f"sources[{name}]"
+    r = _Reader(where, raw)
+    start_urls, feeds, sitemaps = r.urls("start_urls"), r.urls("feeds"), r.urls("sitemaps")
+    if not (start_urls or feeds or sitemaps):
+        raise ConfigError(f"{where}: needs at least one of start_urls, feeds, sitemaps")
+    domains = tuple(d.lower().lstrip(".") for d in r.str_list("allowed_domains"))
+    if not domains:
+        domains = tuple(sorted({urlsplit(u).hostname or "" for u in start_urls + feeds + sitemaps}))
+    pattern = raw.get("article_pattern")
+    if pattern is not None:
+        if not isinstance(pattern, str):
+            raise ConfigError(f"{where}.article_pattern: expected a string")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where}.article_pattern: invalid regex: {exc}") from None
+    return Source(
+        name=name,
+        start_urls=start_urls,
+        feeds=feeds,
+        sitemaps=sitemaps,
+        allowed_domains=domains,
+        article_pattern=pattern,
+    )
+
+
+def load_config(path: str | Path | None = None, *, env: dict[str, str] | None = None) -> Config:
+    """Load the config from ``path``, ``$MORGUE_CONFIG`` or ``./morgue.toml`` (empty if none)."""
+    env = os.environ if env is None else env
+    explicit = path or env.get("MORGUE_CONFIG")
+    p = Path(explicit) if explicit else Path("morgue.toml")
+    if not p.exists():
+        if explicit:
+            raise ConfigError(f"--config: file not found: {p}")
+        return Config()
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read: {exc}") from None
+    return parse_config(data, path=p)
+
+
+def resolve_database_url(cli_value: str | None, config: Config, *, env: dict[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return cli_value or env.get("MORGUE_DATABASE_URL") or config.database_url or DEFAULT_DATABASE_URL

@@ -1,0 +1,146 @@
+"""Discovery: article URLs from feeds (RSS 2.0, Atom), sitemaps (index, urlset, news) and
+listing pages. Pure functions over bytes; no I/O.
+
+XML is parsed with entity resolution and network access off, so an entity bomb is never
+expanded; a malformed document yields what can be recovered, or :class:`DiscoveryError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from crawler.urls import absolute, canonicalize, in_domains
+
+MAX_SITEMAP_URLS = 50_000  # the sitemap protocol's own limit per file
+
+
+class DiscoveryError(ValueError):
+    """A feed or sitemap that cannot be read; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    published_raw: str | None = None  # feed pubDate / news:publication_date / lastmod
+    title: str | None = None
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, recover=True, remove_comments=True, load_dtd=False
+    )
+
+
+def _root(body: bytes, what: str) -> etree._Element:
+    body = body.lstrip()
+    if not body:
+        raise DiscoveryError(f"empty {what}")
+    try:
+        root = etree.fromstring(body, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        raise DiscoveryError(f"malformed {what}: {exc}") from None
+    if root is None:
+        raise DiscoveryError(f"malformed {what}: no XML root element")
+    return root
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+
+
+def _child_text(el: etree._Element, *names: str) -> str | None:
+    for child in el:
+        if _local(child.tag) in names:
+            text = "".join(child.itertext()).strip()
+            if text:
+                return text
+    return None
+
+
+def parse_feed(body: bytes, base_url: str) -> list[Link]:
+    """Entries of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, in document order."""
+    root = _root(body, "feed")
+    kind = _local(root.tag)
+    if kind not in ("rss", "feed", "rdf"):
+        raise DiscoveryError(f"not a feed: root element <{kind}>")
+    links: list[Link] = []
+    for entry in root.iter():
+        name = _local(entry.tag)
+        if name == "item":  # RSS 2.0 / 1.0
+            href = _child_text(entry, "link")
+            if not href:
+                guid = [c for c in entry if _local(c.tag) == "guid" and c.get("isPermaLink", "true") != "false"]
+                href = (guid[0].text or "").strip() if guid else None
+            date = _child_text(entry, "pubdate", "date", "published", "updated")
+        elif name == "entry":  # Atom
+            href = None
+            for link in entry:
+                if _local(link.tag) == "link" and link.get("rel", "alternate") == "alternate" and link.get("href"):
+                    href = link.get("href")
+                    break
+            date = _child_text(entry, "published", "updated")
+        else:
+            continue
+        url = absolute(base_url, href)
+        if url:
+            links.append(Link(url=url, published_raw=date, title=_child_text(entry, "title")))
+    return links
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    is_index: bool
+    links: list[Link]  # child sitemaps for an index, pages for a urlset
+
+
+def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
+    """A sitemap index or urlset, with ``lastmod`` and nested ``news:publication_date``."""
+    root = _root(body, "sitemap")
+    kind = _local(root.tag)
+    if kind not in ("sitemapindex", "urlset"):
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    links: list[Link] = []
+    for el in root:
+        if _local(el.tag) not in ("sitemap", "url"):
+            continue
+        loc = absolute(base_url, _child_text(el, "loc"))
+        if not loc:
+            continue
+        date = title = None
+        for news in el.iter():
+            if _local(news.tag) == "publication_date" and news.text:
+                date = news.text.strip()
+            elif _local(news.tag) == "title" and news.text and news is not el:
+                title = news.text.strip()
+        links.append(Link(url=loc, published_raw=date or _child_text(el, "lastmod"), title=title))
+        if len(links) >= MAX_SITEMAP_URLS:
+            break
+    return Sitemap(is_index=kind == "sitemapindex", links=links)
+
+
+def page_links(html: str, base_url: str, *, domains: tuple[str, ...], pattern: str | None) -> Iterator[str]:
+    """In-scope links of a listing page, in order, without duplicates (by canonical URL)."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return
+    base = doc.xpath("//base/@href")
+    base_url = absolute(base_url, base[0]) or base_url if base else base_url
+    seen: set[str] = set()
+    regex = re.compile(pattern) if pattern else None
+    for href in doc.xpath("//a/@href"):
+        url = absolute(base_url, href)
+        if not url or not url.startswith(("http://", "https://")) or not in_domains(url, domains):
+            continue
+        url = url.split("#", 1)[0]
+        if regex is not None and not regex.search(url):
+            continue
+        key = canonicalize(url)
+        if key not in seen:
+            seen.add(key)
+            yield url

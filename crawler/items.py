@@ -1,0 +1,114 @@
+"""The item schema: what one fetch produced, as typed, frozen dataclasses.
+
+Semantics follow zyte-common-items' ``Article`` in snake_case: ``url`` is the only
+required field of an article; every normalised value that came from a string on the
+page keeps that string beside it (``published_at`` / ``published_raw``). Nothing here
+imports Scrapy or storage.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class Verdict(enum.StrEnum):
+    """Liveness of one observation of one URL (see docs/liveness.md)."""
+
+    ALIVE = "alive"  # the article is there
+    NOT_FOUND = "not_found"  # HTTP 404
+    GONE = "gone"  # HTTP 410
+    SOFT_404 = "soft_404"  # 2xx page that says "not found"
+    REMOVAL_NOTICE = "removal_notice"  # 2xx page that says "this article was removed"
+    REDIRECT_HOME = "redirect_home"  # redirected to the site's home page
+    TRANSIENT = "transient"  # 5xx, 408, 429, timeout, DNS or connection failure
+    BLOCKED = "blocked"  # 401/403/451, paywall, consent or bot wall
+
+    @property
+    def is_dead(self) -> bool:
+        """True for verdicts that say the content is no longer at this URL."""
+        return self in DEAD_VERDICTS
+
+    @property
+    def is_neutral(self) -> bool:
+        """True for verdicts that say nothing about the content (never removal evidence)."""
+        return self in (Verdict.TRANSIENT, Verdict.BLOCKED)
+
+
+DEAD_VERDICTS = frozenset(
+    {
+        Verdict.NOT_FOUND,
+        Verdict.GONE,
+        Verdict.SOFT_404,
+        Verdict.REMOVAL_NOTICE,
+        Verdict.REDIRECT_HOME,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Author:
+    name: str  # normalised: "Jane Doe"
+    name_raw: str | None = None  # as on the page: "Par JANE DOE | AFP"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Image:
+    url: str  # absolute URL
+    caption: str | None = None  # caption text without the credit
+    credit: str | None = None  # "AFP/HAIDAR HAMDANI"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """One news article extracted from one page. ``url`` is the only required field."""
+
+    url: str  # final URL after redirects
+    canonical_url: str | None = None  # normalised canonical URL (rel=canonical, og:url, or url)
+    title: str | None = None
+    lead: str | None = None  # visible standfirst, not the meta description
+    body: str | None = None  # paragraphs separated by blank lines, no boilerplate
+    section: str | None = None  # "Irak / Terrorisme"
+    tags: tuple[str, ...] = ()
+    authors: tuple[Author, ...] = ()
+    published_at: datetime | None = None  # aware UTC
+    published_raw: str | None = None  # the string it was parsed from
+    published_source: str | None = None  # "json-ld" | "meta" | "visible" | "url" | "feed"
+    modified_at: datetime | None = None  # aware UTC
+    modified_raw: str | None = None
+    modified_source: str | None = None
+    language: str | None = None  # ISO 639-1
+    images: tuple[Image, ...] = ()
+    site_name: str | None = None
+    is_paywalled: bool | None = None  # JSON-LD isAccessibleForFree == false
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LivenessResult:
+    """What :func:`crawler.liveness.classify` decided, with the rule ids that fired."""
+
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResult:
+    """One attempt to fetch one URL: the observation, its verdict and, if alive, the article."""
+
+    url: str  # requested URL
+    source: str  # config source name
+    kind: str = "article"  # article | listing | feed | sitemap: what the URL was fetched as
+    fetched_at: datetime  # aware UTC
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()
+    final_url: str | None = None  # None when nothing was received
+    status: int | None = None  # None for network failures
+    redirect_chain: tuple[str, ...] = ()  # URLs visited before final_url
+    content_type: str | None = None
+    body_sha256: str | None = None
+    error: str | None = None  # failure description for network errors
+    article: Article | None = None  # only for alive article pages
+    feed_published_raw: str | None = None  # date the feed or sitemap gave, if any
+    etag: str | None = None  # validators, for conditional re-checks
+    last_modified: str | None = None

@@ -1,0 +1,231 @@
+"""The write side of the archive. Functions take a session and never commit: the caller
+frames the transaction (``with Session.begin() as session: record_fetch(session, ...)``).
+
+``record_fetch`` stores one :class:`~crawler.items.FetchResult`: always a ``fetches`` row;
+for an alive article, the article (found by any of its URL variants, or created) and a
+new version only when the normalised content hash differs from the latest version.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import Article as ArticleItem
+from crawler.items import FetchResult, Verdict
+from crawler.urls import canonicalize
+from storage import models
+
+
+class Outcome(enum.StrEnum):
+    NEW = "new"  # a new article
+    UPDATED = "updated"  # a new version of a known article
+    UNCHANGED = "unchanged"  # same content as the latest version
+    DEAD = "dead"  # a removal-type verdict
+    OTHER = "other"  # transient, blocked, or a non-article page
+
+
+def content_hash(item: ArticleItem) -> str:
+    """SHA-256 of the normalised content (not of fetch metadata like url or modified date)."""
+    content = {
+        "title": item.title,
+        "lead": item.lead,
+        "body": item.body,
+        "section": item.section,
+        "tags": list(item.tags),
+        "authors": [a.name for a in item.authors],
+        "images": [(i.url, i.caption, i.credit) for i in item.images],
+        "published_at": item.published_at.isoformat() if item.published_at else None,
+        "language": item.language,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def get_or_create_source(session: Session, name: str, *, now: datetime) -> models.Source:
+    source = session.scalar(select(models.Source).where(models.Source.name == name))
+    if source is None:
+        source = models.Source(name=name, created_at=now)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def start_run(session: Session, *, kind: str, command: str | None, now: datetime) -> models.CrawlRun:
+    run = models.CrawlRun(kind=kind, status="running", started_at=now, command=command)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def finish_run(session: Session, run_id: int, *, status: str, now: datetime, message: str | None = None) -> None:
+    run = session.get(models.CrawlRun, run_id)
+    if run is None:
+        return
+    run.status = status
+    run.finished_at = now
+    run.message = message
+
+
+def find_article(session: Session, urls: list[str]) -> models.Article | None:
+    """The article that any of ``urls`` (canonicalised) already leads to."""
+    keys = [canonicalize(u) for u in urls if u]
+    if not keys:
+        return None
+    return session.scalar(
+        select(models.Article)
+        .join(models.ArticleUrl, models.ArticleUrl.article_id == models.Article.id)
+        .where(models.ArticleUrl.url.in_(keys))
+        .limit(1)
+    )
+
+
+def _link_urls(session: Session, article: models.Article, urls: list[str]) -> None:
+    keys = {canonicalize(u) for u in urls if u}
+    known = set(session.scalars(select(models.ArticleUrl.url).where(models.ArticleUrl.url.in_(keys))))
+    for key in sorted(keys - known):
+        session.add(models.ArticleUrl(url=key, article_id=article.id))
+
+
+def _version_values(item: ArticleItem) -> dict[str, Any]:
+    return {
+        "url": item.url,
+        "title": item.title,
+        "lead": item.lead,
+        "body": item.body,
+        "section": item.section,
+        "tags": list(item.tags),
+        "authors": [asdict(a) for a in item.authors],
+        "images": [asdict(i) for i in item.images],
+        "published_at": item.published_at,
+        "published_raw": item.published_raw,
+        "published_source": item.published_source,
+        "modified_at": item.modified_at,
+        "modified_raw": item.modified_raw,
+        "modified_source": item.modified_source,
+        "language": item.language,
+        "site_name": item.site_name,
+        "is_paywalled": item.is_paywalled,
+    }
+
+
+def latest_version(session: Session, article_id: int) -> models.ArticleVersion | None:
+    return session.scalar(
+        select(models.ArticleVersion)
+        .where(models.ArticleVersion.article_id == article_id)
+        .order_by(models.ArticleVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _store_article(
+    session: Session, result: FetchResult, item: ArticleItem, source: models.Source
+) -> tuple[models.Article, Outcome]:
+    now = result.fetched_at
+    urls = [item.canonical_url or "", item.url, result.url, result.final_url or ""]
+    article = find_article(session, urls)
+    outcome = Outcome.UNCHANGED
+    if article is None:
+        article = models.Article(
+            source_id=source.id,
+            canonical_url=canonicalize(item.canonical_url or item.url),
+            status="alive",
+            first_seen_at=now,
+            last_seen_at=now,
+            last_checked_at=now,
+            last_verdict=result.verdict.value,
+        )
+        session.add(article)
+        session.flush()
+        outcome = Outcome.NEW
+    _link_urls(session, article, urls)
+    digest = content_hash(item)
+    latest = latest_version(session, article.id)
+    if latest is not None and latest.content_hash == digest:
+        latest.last_seen_at = max(latest.last_seen_at, now)
+    else:
+        session.add(
+            models.ArticleVersion(
+                article_id=article.id,
+                number=(latest.number + 1) if latest else 1,
+                content_hash=digest,
+                first_seen_at=now,
+                last_seen_at=now,
+                **_version_values(item),
+            )
+        )
+        if outcome is not Outcome.NEW:
+            outcome = Outcome.UPDATED
+    article.last_seen_at = max(article.last_seen_at, now)
+    return article, outcome
+
+
+def _apply_observation(article: models.Article, result: FetchResult) -> None:
+    """Move the article's status on one observation (the full state machine lands with re-checks)."""
+    if result.fetched_at < article.last_checked_at:
+        return  # an older observation arriving late never overrides a newer one
+    article.last_checked_at = result.fetched_at
+    article.last_verdict = result.verdict.value
+    if result.verdict is Verdict.ALIVE:
+        article.status = "alive"
+        article.removed_at = None
+        article.removal_reason = None
+    elif result.verdict.is_dead and article.status == "alive":
+        article.status = "suspect"
+
+
+def record_fetch(session: Session, result: FetchResult, *, run_id: int | None = None) -> Outcome:
+    """Store one fetch; returns what it did to the archive. Never commits."""
+    source = get_or_create_source(session, result.source, now=result.fetched_at)
+    article: models.Article | None = None
+    outcome = Outcome.OTHER
+    if result.kind == "article" and result.article is not None and result.verdict is Verdict.ALIVE:
+        article, outcome = _store_article(session, result, result.article, source)
+    else:
+        article = find_article(session, [result.url])
+        if result.verdict.is_dead:
+            outcome = Outcome.DEAD
+    if article is not None:
+        _apply_observation(article, result)
+    session.add(
+        models.Fetch(
+            run_id=run_id,
+            source_id=source.id,
+            article_id=article.id if article is not None else None,
+            kind=result.kind,
+            url=result.url,
+            final_url=result.final_url,
+            redirect_chain=list(result.redirect_chain),
+            status=result.status,
+            verdict=result.verdict.value,
+            reasons=list(result.reasons),
+            error=result.error,
+            content_type=result.content_type,
+            body_sha256=result.body_sha256,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            fetched_at=result.fetched_at,
+        )
+    )
+    return outcome
+
+
+def count_outcome(session: Session, run_id: int, outcome: Outcome, *, error: bool = False) -> None:
+    """Add one outcome to the run's counters."""
+    run = session.get(models.CrawlRun, run_id)
+    if run is None:
+        return
+    run.pages_fetched += 1
+    run.errors += int(error)
+    if outcome is Outcome.NEW:
+        run.articles_new += 1
+    elif outcome is Outcome.UPDATED:
+        run.articles_updated += 1
+    elif outcome is Outcome.DEAD:
+        run.dead_found += 1

@@ -31,15 +31,20 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.db'}"
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
+def fresh_pg() -> str:
+    """Reset the PostgreSQL test database and return its URL (skips when unreachable outside CI)."""
     try:
         _reset_pg()
     except Exception as exc:  # noqa: BLE001 - any failure to reach the server
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
-    yield PG_URL
+    return PG_URL
+
+
+@pytest.fixture
+def pg_url() -> str:
+    return fresh_pg()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -6,7 +6,10 @@ A site is a folder. ``GET /a/b`` serves ``a/b``, ``a/b.html`` or ``a/b/index.htm
 
     {"/old": {"status": 301, "location": "/"},
      "/removed": {"status": 410, "file": "_gone.html"},
-     "/paywalled": {"status": 200, "file": "p.html", "headers": {"X-A": "b"}}}
+     "/paywalled": {"status": 200, "file": "p.html", "headers": {"X-A": "b"}},
+     "*": {"status": 200, "file": "index.html"}}
+
+``"*"`` applies to every path that has neither a route nor a file (a catch-all site).
 
 A missing path answers 404 with ``_404.html`` when it exists. In text files
 (.html, .xml, .txt, .json) ``{{BASE}}`` becomes the server's base URL, so sitemaps and
@@ -92,7 +95,7 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - stdlib name
             path = urlsplit(self.path).path
             site.hits.append(self.path)
-            route = site.routes.get(path, {})
+            route = site.routes.get(path) or ({} if site.resolve(path) else site.routes.get("*", {}))
             status = int(route.get("status", 200))
             headers = dict(route.get("headers", {}))
             body = b""

@@ -1,0 +1,42 @@
+"""Scrapy settings for morgue (``scrapy crawl news`` reads them through scrapy.cfg).
+
+Politeness: robots.txt obeyed, AutoThrottle on, an identifying User-Agent, bounded
+timeouts and sizes. ``HTTPERROR_ALLOW_ALL`` lets 4xx/5xx reach the callbacks (where
+liveness classifies them) while redirects keep working. morgue's own settings:
+
+- ``MORGUE_DATABASE_URL``: where the archive pipeline writes (default from config/env).
+- ``MORGUE_CONFIG``: path of morgue.toml; ``MORGUE_SOURCES``: source names to crawl.
+- ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
+"""
+
+BOT_NAME = "morgue"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "morgue/0.1 (news archiver; +https://pypi.org/project/morgue/)"
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_ENABLED = True
+RETRY_TIMES = 1
+HTTPERROR_ALLOW_ALL = True
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DNS_TIMEOUT = 10
+
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

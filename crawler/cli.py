@@ -75,16 +75,26 @@ def _datetime(value: str | None, name: str) -> datetime | None:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
-        raise UsageFailure(f"{name}: not a date (use YYYY-MM-DD or an ISO 8601 datetime): {value!r}") from None
+        raise UsageFailure(
+            f"{name}: not a date (use YYYY-MM-DD or an ISO 8601 datetime): {value!r}"
+        ) from None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config_path", envvar="MORGUE_CONFIG", type=click.Path(dir_okay=False),
-              help="Config file (default: ./morgue.toml). Env: MORGUE_CONFIG.")
-@click.option("--db", envvar="MORGUE_DATABASE_URL",
-              help="Database URL, e.g. sqlite:///morgue.db or postgresql+psycopg://user@host/db. "
-                   "Env: MORGUE_DATABASE_URL.")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="MORGUE_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: ./morgue.toml). Env: MORGUE_CONFIG.",
+)
+@click.option(
+    "--db",
+    envvar="MORGUE_DATABASE_URL",
+    help="Database URL, e.g. sqlite:///morgue.db or postgresql+psycopg://user@host/db. "
+    "Env: MORGUE_DATABASE_URL.",
+)
 @click.version_option(package_name="morgue")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db: str | None) -> None:
@@ -170,7 +180,11 @@ def _print_run(run: dict[str, Any]) -> None:
 def output_options(default: str = "table") -> Callable[[F], F]:
     def decorator(f: F) -> F:
         return click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default=default, show_default=True,
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=default,
+            show_default=True,
             help="Output format.",
         )(f)
 
@@ -180,20 +194,36 @@ def output_options(default: str = "table") -> Callable[[F], F]:
 @cli.command()
 @click.argument("text", required=False)
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES), help="Only this status.")
+@click.option(
+    "--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES), help="Only this status."
+)
 @click.option("--since", help="Published (or first seen) on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Published (or first seen) before this date.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @output_options()
 @pass_state
-def query(state: State, text: str | None, sources: tuple[str, ...], statuses: tuple[str, ...],
-          since: str | None, until: str | None, limit: int, fmt: str) -> None:
+def query(
+    state: State,
+    text: str | None,
+    sources: tuple[str, ...],
+    statuses: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
     """Find archived articles by text, source, status and date.
 
     Example: morgue query "coalition anti-jihadiste" --since 2014-12-01 --format json
     """
-    f = ArticleFilter(text=text, sources=sources, statuses=statuses, since=_datetime(since, "--since"),
-                      until=_datetime(until, "--until"), limit=limit)
+    f = ArticleFilter(
+        text=text,
+        sources=sources,
+        statuses=statuses,
+        since=_datetime(since, "--since"),
+        until=_datetime(until, "--until"),
+        limit=limit,
+    )
     with state.session_factory()() as session:
         records = find_articles(session, f)
     columns = QUERY_COLUMNS if fmt == "table" else EXPORT_FIELDS
@@ -216,8 +246,21 @@ def show(state: State, url: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(to_jsonable(record), ensure_ascii=False, indent=2))
         return
-    for key in ("title", "canonical_url", "url", "source", "status", "section", "authors", "published_at",
-                "modified_at", "language", "first_seen_at", "last_checked_at", "removed_at"):
+    for key in (
+        "title",
+        "canonical_url",
+        "url",
+        "source",
+        "status",
+        "section",
+        "authors",
+        "published_at",
+        "modified_at",
+        "language",
+        "first_seen_at",
+        "last_checked_at",
+        "removed_at",
+    ):
         value = record.get(key)
         if isinstance(value, list):
             value = ", ".join(value)
@@ -226,31 +269,54 @@ def show(state: State, url: str, fmt: str) -> None:
         click.echo(f"\n{record['lead']}")
     click.echo(f"\n{record.get('body') or ''}\n")
     for image in record.get("images", []):
-        click.echo(f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})")
+        click.echo(
+            f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})"
+        )
     click.echo(f"\nversions ({len(record['version_history'])}):")
-    write_records(record["version_history"], "table", sys.stdout,
-                  columns=("number", "first_seen_at", "last_seen_at", "words", "title"))
+    write_records(
+        record["version_history"],
+        "table",
+        sys.stdout,
+        columns=("number", "first_seen_at", "last_seen_at", "words", "title"),
+    )
     click.echo(f"\nfetches ({len(record['fetches'])}):")
-    write_records(record["fetches"], "table", sys.stdout,
-                  columns=("fetched_at", "status", "verdict", "reasons", "url", "final_url"))
+    write_records(
+        record["fetches"],
+        "table",
+        sys.stdout,
+        columns=("fetched_at", "status", "verdict", "reasons", "url", "final_url"),
+    )
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True
+)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES))
 @click.option("--since", help="Published (or first seen) on or after this date.")
 @click.option("--until", help="Published (or first seen) before this date.")
 @pass_state
-def export(state: State, fmt: str, out: str | None, sources: tuple[str, ...], statuses: tuple[str, ...],
-           since: str | None, until: str | None) -> None:
+def export(
+    state: State,
+    fmt: str,
+    out: str | None,
+    sources: tuple[str, ...],
+    statuses: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+) -> None:
     """Export one record per article (JSON Lines or CSV), streamed.
 
     Example: morgue export --format csv --out archive.csv
     """
-    f = ArticleFilter(sources=sources, statuses=statuses, since=_datetime(since, "--since"),
-                      until=_datetime(until, "--until"))
+    f = ArticleFilter(
+        sources=sources,
+        statuses=statuses,
+        since=_datetime(since, "--since"),
+        until=_datetime(until, "--until"),
+    )
     Session = state.session_factory()  # noqa: N806 - a class factory
     target = Path(out) if out else None
     tmp = target.with_name(target.name + ".part") if target else None
@@ -304,22 +370,33 @@ def demo(state: State, keep: bool) -> None:
     with SiteServer(DEMO_SITE) as site:
         click.echo(f"serving the sample site at {site.base_url}/ and crawling it into {db} ...")
         started = time.perf_counter()
-        summary = _run(state, (demo_source(site.base_url),), {"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0,
-                                                              "AUTOTHROTTLE_START_DELAY": 0.01}, kind="demo")
+        summary = _run(
+            state,
+            (demo_source(site.base_url),),
+            {"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01},
+            kind="demo",
+        )
         elapsed = time.perf_counter() - started
     run = summary.run
     with state.session_factory()() as session:
         articles = find_articles(session, ArticleFilter())
         dead = dead_fetches(session, run_id=run["id"])
     click.echo(f"\nArchived {len(articles)} articles:")
-    write_records(articles, "table", sys.stdout, columns=("language", "published_at", "section", "title"),
-                  widths={"title": 70, "section": 24})
+    write_records(
+        articles,
+        "table",
+        sys.stdout,
+        columns=("language", "published_at", "section", "title"),
+        widths={"title": 70, "section": 24},
+    )
     click.echo(f"\nFound {len(dead)} dead pages:")
     for d in dead:
         path = d["url"].replace(site.base_url, "")
         click.echo(f"  {d['verdict']:<14} {d['status'] or '':<4} {path}  ({', '.join(d['reasons'])})")
     rate = run.get("pages_fetched", 0) / elapsed if elapsed else 0.0
-    example = next((a for a in articles if "coalition" in (a["title"] or "")), articles[0] if articles else None)
+    example = next(
+        (a for a in articles if "coalition" in (a["title"] or "")), articles[0] if articles else None
+    )
     click.echo(f"\n{run['pages_fetched']} pages in {elapsed:.1f}s ({rate:.1f} pages/s), run {run['status']}.")
     click.echo(
         "\nTry next:\n"

@@ -53,7 +53,9 @@ class Config:
         known = {s.name: s for s in self.sources}
         missing = [n for n in names if n not in known]
         if missing:
-            raise ConfigError(f"--source: unknown source {missing[0]!r} (known: {', '.join(known) or 'none'})")
+            raise ConfigError(
+                f"--source: unknown source {missing[0]!r} (known: {', '.join(known) or 'none'})"
+            )
         return tuple(known[n] for n in names)
 
 
@@ -105,7 +107,9 @@ def _parse_source(raw: Any, where: str) -> Source:
         raise ConfigError(f"{where}: expected a table")
     for key in raw:
         if key not in SOURCE_KEYS:
-            raise ConfigError(f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(SOURCE_KEYS))})")
+            raise ConfigError(
+                f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(SOURCE_KEYS))})"
+            )
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ConfigError(f"{where}.name: required; letters, digits, '.', '_' or '-' (got {name!r})")

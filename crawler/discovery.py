@@ -32,7 +32,12 @@ class Link:
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, recover=True, remove_comments=True, load_dtd=False
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        load_dtd=False,
     )
 
 
@@ -74,13 +79,19 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
         if name == "item":  # RSS 2.0 / 1.0
             href = _child_text(entry, "link")
             if not href:
-                guid = [c for c in entry if _local(c.tag) == "guid" and c.get("isPermaLink", "true") != "false"]
+                guid = [
+                    c for c in entry if _local(c.tag) == "guid" and c.get("isPermaLink", "true") != "false"
+                ]
                 href = (guid[0].text or "").strip() if guid else None
             date = _child_text(entry, "pubdate", "date", "published", "updated")
         elif name == "entry":  # Atom
             href = None
             for link in entry:
-                if _local(link.tag) == "link" and link.get("rel", "alternate") == "alternate" and link.get("href"):
+                if (
+                    _local(link.tag) == "link"
+                    and link.get("rel", "alternate") == "alternate"
+                    and link.get("href")
+                ):
                     href = link.get("href")
                     break
             date = _child_text(entry, "published", "updated")

@@ -46,72 +46,125 @@ VERY_SHORT_TEXT_WORDS = 60  # a phrase in main text this short counts even outsi
 
 NOT_FOUND_PHRASES: dict[str, tuple[str, ...]] = {
     "en": (
-        "page not found", "404 not found", "error 404", "the page you requested could not be found",
-        "this page doesn't exist", "this page does not exist", "this page cannot be found",
-        "page cannot be found", "we can't find that page", "we couldn't find that page",
+        "page not found",
+        "404 not found",
+        "error 404",
+        "the page you requested could not be found",
+        "this page doesn't exist",
+        "this page does not exist",
+        "this page cannot be found",
+        "page cannot be found",
+        "we can't find that page",
+        "we couldn't find that page",
         "sorry, the page you requested could not be found",
     ),
     "fr": (
-        "page non trouvée", "page introuvable", "erreur 404", "cette page est introuvable",
-        "cette page n'existe pas", "la page que vous recherchez n'existe pas",
-        "la page demandée n'existe pas", "contenu introuvable", "article introuvable",
+        "page non trouvée",
+        "page introuvable",
+        "erreur 404",
+        "cette page est introuvable",
+        "cette page n'existe pas",
+        "la page que vous recherchez n'existe pas",
+        "la page demandée n'existe pas",
+        "contenu introuvable",
+        "article introuvable",
     ),
     "de": (
-        "seite nicht gefunden", "fehler 404", "404-fehler", "diese seite kann nicht gefunden werden",
-        "diese seite existiert nicht", "die angeforderte seite existiert nicht",
+        "seite nicht gefunden",
+        "fehler 404",
+        "404-fehler",
+        "diese seite kann nicht gefunden werden",
+        "diese seite existiert nicht",
+        "die angeforderte seite existiert nicht",
         "die seite wurde nicht gefunden",
     ),
     "es": (
-        "página no encontrada", "error 404", "no se encuentra esta página", "la página que buscas no existe",
-        "esta página no existe", "no se ha encontrado la página",
+        "página no encontrada",
+        "error 404",
+        "no se encuentra esta página",
+        "la página que buscas no existe",
+        "esta página no existe",
+        "no se ha encontrado la página",
     ),
     "it": (
-        "pagina non trovata", "errore 404", "questa pagina non può essere trovata",
-        "la pagina che stai cercando non esiste", "pagina non esistente",
+        "pagina non trovata",
+        "errore 404",
+        "questa pagina non può essere trovata",
+        "la pagina che stai cercando non esiste",
+        "pagina non esistente",
     ),
     "pt": (
-        "página não encontrada", "erro 404", "esta página não pode ser encontrada",
-        "a página que você procura não existe", "a página que procura não existe",
+        "página não encontrada",
+        "erro 404",
+        "esta página não pode ser encontrada",
+        "a página que você procura não existe",
+        "a página que procura não existe",
     ),
     "ar": (
-        "الصفحة غير موجودة", "لم يتم العثور على الصفحة", "الصفحة التي تبحث عنها غير موجودة",
-        "هذه الصفحة غير موجودة", "صفحة غير موجودة", "خطأ 404",
+        "الصفحة غير موجودة",
+        "لم يتم العثور على الصفحة",
+        "الصفحة التي تبحث عنها غير موجودة",
+        "هذه الصفحة غير موجودة",
+        "صفحة غير موجودة",
+        "خطأ 404",
     ),
 }
 
 REMOVAL_PHRASES: dict[str, tuple[str, ...]] = {
     "en": (
-        "this article is no longer available", "this content is no longer available",
-        "this article has been removed", "this page has been removed", "this page is no longer available",
-        "the page you are looking for has been removed", "this story has been removed",
-        "this article has been deleted", "this story is no longer available",
+        "this article is no longer available",
+        "this content is no longer available",
+        "this article has been removed",
+        "this page has been removed",
+        "this page is no longer available",
+        "the page you are looking for has been removed",
+        "this story has been removed",
+        "this article has been deleted",
+        "this story is no longer available",
     ),
     "fr": (
-        "n'existe pas ou n'est plus disponible", "cet article n'est plus disponible",
-        "ce contenu n'est plus disponible", "cet article n'existe plus", "cet article a été retiré",
-        "cet article a été supprimé", "ce contenu a été supprimé", "cette page n'est plus disponible",
+        "n'existe pas ou n'est plus disponible",
+        "cet article n'est plus disponible",
+        "ce contenu n'est plus disponible",
+        "cet article n'existe plus",
+        "cet article a été retiré",
+        "cet article a été supprimé",
+        "ce contenu a été supprimé",
+        "cette page n'est plus disponible",
     ),
     "de": (
-        "dieser beitrag ist nicht mehr verfügbar", "der gewünschte beitrag ist nicht mehr verfügbar",
-        "der gewünschte beitrag ist leider nicht mehr vorhanden", "dieser artikel ist nicht mehr verfügbar",
-        "dieser inhalt ist nicht mehr verfügbar", "der artikel wurde entfernt", "depubliziert",
+        "dieser beitrag ist nicht mehr verfügbar",
+        "der gewünschte beitrag ist nicht mehr verfügbar",
+        "der gewünschte beitrag ist leider nicht mehr vorhanden",
+        "dieser artikel ist nicht mehr verfügbar",
+        "dieser inhalt ist nicht mehr verfügbar",
+        "der artikel wurde entfernt",
+        "depubliziert",
     ),
     "es": (
-        "este artículo ya no está disponible", "este contenido ya no está disponible",
-        "el contenido ya no está disponible", "este artículo ha sido eliminado",
+        "este artículo ya no está disponible",
+        "este contenido ya no está disponible",
+        "el contenido ya no está disponible",
+        "este artículo ha sido eliminado",
     ),
     "it": (
-        "questo articolo non è più disponibile", "questo contenuto non è più disponibile",
-        "il contenuto non è disponibile", "questo articolo è stato rimosso",
+        "questo articolo non è più disponibile",
+        "questo contenuto non è più disponibile",
+        "il contenuto non è disponibile",
+        "questo articolo è stato rimosso",
     ),
     "pt": (
-        "este artigo não está mais disponível", "este artigo já não está disponível",
-        "este conteúdo não está mais disponível", "este conteúdo já não está disponível",
+        "este artigo não está mais disponível",
+        "este artigo já não está disponível",
+        "este conteúdo não está mais disponível",
+        "este conteúdo já não está disponível",
     ),
     "ar": ("هذا المحتوى غير متوفر", "هذا المقال غير متوفر", "المحتوى غير متاح", "تم حذف هذا المقال"),
 }
 
-ERROR_URL = re.compile(r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE)
+ERROR_URL = re.compile(
+    r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE
+)
 WALL_URL = re.compile(
     r"(^|[./-])(login|signin|sign-in|connexion|subscribe|subscription|abonnement|abonnements|abo|"
     r"consent|privacy-gate|paywall|register|account)([./-]|$)",
@@ -214,7 +267,9 @@ def classify(obs: Observation, *, main_text: str | None = None) -> LivenessResul
         if WALL_URL.search(wall.hostname or "") or WALL_URL.search(wall.path):
             return LivenessResult(verdict=Verdict.BLOCKED, reasons=("redirect:wall",))
     if is_site_root(obs.url) or obs.html is None:
-        return LivenessResult(verdict=Verdict.ALIVE, reasons=("root" if obs.html is not None else "not-html",))
+        return LivenessResult(
+            verdict=Verdict.ALIVE, reasons=("root" if obs.html is not None else "not-html",)
+        )
 
     signals = page_signals(obs.html)
     text = _norm(main_text or "")
@@ -233,7 +288,6 @@ def classify(obs: Observation, *, main_text: str | None = None) -> LivenessResul
             return LivenessResult(verdict=Verdict.REMOVAL_NOTICE, reasons=("phrase:removal:short-text",))
         if NOT_FOUND_RE.search(text):
             return LivenessResult(verdict=Verdict.SOFT_404, reasons=("phrase:not-found:short-text",))
-    if ERROR_URL.search(urlsplit(final).path):
-        if short:
-            return LivenessResult(verdict=Verdict.SOFT_404, reasons=("url:error-path",))
+    if short and ERROR_URL.search(urlsplit(final).path):
+        return LivenessResult(verdict=Verdict.SOFT_404, reasons=("url:error-path",))
     return LivenessResult(verdict=Verdict.ALIVE, reasons=(f"text:{words}-words",))

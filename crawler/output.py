@@ -77,7 +77,10 @@ def write_records(
     rows = [[_cell(r.get(c)) for c in columns] for r in records]
     widths = widths or {}
     limits = [widths.get(c, 60) for c in columns]
-    rows = [[v if len(v) <= lim else v[: lim - 1] + "…" for v, lim in zip(row, limits, strict=True)] for row in rows]
+    rows = [
+        [v if len(v) <= lim else v[: lim - 1] + "…" for v, lim in zip(row, limits, strict=True)]
+        for row in rows
+    ]
     sizes = [max([len(c)] + [len(row[i]) for row in rows]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(s) for c, s in zip(columns, sizes, strict=True)).rstrip() + "\n")
     out.write("  ".join("-" * s for s in sizes) + "\n")

@@ -21,7 +21,7 @@ from crawler.settings import DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, USER_AGENT
 def _fetch(url: str) -> tuple[int, str, bytes, str | None, tuple[str, ...]]:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as resp:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT) as resp:
             status, final, headers = resp.status, resp.geturl(), resp.headers
             data = resp.read(DOWNLOAD_MAXSIZE + 1)
     except urllib.error.HTTPError as exc:
@@ -43,12 +43,23 @@ def inspect_page(file_or_url: str, *, url: str | None, now: datetime) -> dict[st
     html = decode_html(data, charset)
     article = extract_article(html, url=final, fetched_at=now) if 200 <= status < 300 else None
     verdict = classify(
-        Observation(url=requested, status=status, final_url=final, redirect_chain=chain, html=html,
-                    body_length=len(data)),
+        Observation(
+            url=requested,
+            status=status,
+            final_url=final,
+            redirect_chain=chain,
+            html=html,
+            body_length=len(data),
+        ),
         main_text=article.body if article else None,
     )
     return {
-        "liveness": {"verdict": verdict.verdict, "reasons": verdict.reasons, "status": status, "final_url": final},
+        "liveness": {
+            "verdict": verdict.verdict,
+            "reasons": verdict.reasons,
+            "status": status,
+            "final_url": final,
+        },
         "article": article if verdict.verdict is Verdict.ALIVE else None,
         "extracted_anyway": article if article is not None and verdict.verdict is not Verdict.ALIVE else None,
     }

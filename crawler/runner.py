@@ -30,7 +30,9 @@ class CrawlSummary:
     stats: dict[str, Any]
 
 
-def crawl_settings(database_url: str, run_id: int | None, overrides: dict[str, Any] | None = None) -> Settings:
+def crawl_settings(
+    database_url: str, run_id: int | None, overrides: dict[str, Any] | None = None
+) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("MORGUE_DATABASE_URL", database_url, priority="cmdline")

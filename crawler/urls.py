@@ -34,7 +34,9 @@ def canonicalize(url: str) -> str:
     path = re.sub(r"/{2,}", "/", parts.path) or "/"
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
+    ]
     query.sort()
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
@@ -58,7 +60,9 @@ def is_site_root(url: str) -> bool:
     path = urlsplit(url).path
     path = re.sub(r"(index|default|home)\.(html?|php|aspx?)$", "", path, flags=re.IGNORECASE)
     segments = [s for s in path.split("/") if s]
-    return not segments or (len(segments) == 1 and bool(re.fullmatch(r"[a-z]{2}(-[a-z]{2})?", segments[0], re.I)))
+    return not segments or (
+        len(segments) == 1 and bool(re.fullmatch(r"[a-z]{2}(-[a-z]{2})?", segments[0], re.I))
+    )
 
 
 def in_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
@@ -70,5 +74,7 @@ def in_domains(url: str, domains: list[str] | tuple[str, ...]) -> bool:
 def strip_tracking(url: str) -> str:
     """``url`` without its fragment and tracking parameters, otherwise as given (what to request)."""
     parts = urlsplit(url.strip())
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
+    ]
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query, doseq=True), ""))

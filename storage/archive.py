@@ -64,7 +64,9 @@ def start_run(session: Session, *, kind: str, command: str | None, now: datetime
     return run
 
 
-def finish_run(session: Session, run_id: int, *, status: str, now: datetime, message: str | None = None) -> None:
+def finish_run(
+    session: Session, run_id: int, *, status: str, now: datetime, message: str | None = None
+) -> None:
     run = session.get(models.CrawlRun, run_id)
     if run is None:
         return

@@ -55,8 +55,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"connect_timeout": 10})
     try:
         return create_engine(parsed, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - a missing driver or bad option is a config error
-        raise DatabaseError(f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}") from None
+    except Exception as exc:
+        raise DatabaseError(
+            f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}"
+        ) from None
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -18,9 +18,29 @@ from crawler.urls import canonicalize
 from storage import models
 
 EXPORT_FIELDS = (
-    "url", "canonical_url", "source", "status", "title", "lead", "body", "section", "tags", "authors",
-    "published_at", "modified_at", "language", "images", "site_name", "is_paywalled", "first_seen_at",
-    "last_seen_at", "last_checked_at", "versions", "removed_at", "removal_reason", "last_verdict",
+    "url",
+    "canonical_url",
+    "source",
+    "status",
+    "title",
+    "lead",
+    "body",
+    "section",
+    "tags",
+    "authors",
+    "published_at",
+    "modified_at",
+    "language",
+    "images",
+    "site_name",
+    "is_paywalled",
+    "first_seen_at",
+    "last_seen_at",
+    "last_checked_at",
+    "versions",
+    "removed_at",
+    "removal_reason",
+    "last_verdict",
 )
 
 
@@ -118,7 +138,9 @@ def find_articles(session: Session, f: ArticleFilter) -> list[dict[str, Any]]:
 
 def iter_articles(session: Session, f: ArticleFilter) -> Iterator[dict[str, Any]]:
     """Like :func:`find_articles`, streamed (for exports of the whole archive)."""
-    for article, version, source, versions in session.execute(_base_query(f).execution_options(yield_per=500)):
+    for article, version, source, versions in session.execute(
+        _base_query(f).execution_options(yield_per=500)
+    ):
         yield _record(article, version, source, versions)
 
 
@@ -178,8 +200,14 @@ def dead_fetches(session: Session, *, run_id: int | None = None) -> list[dict[st
     if run_id is not None:
         q = q.where(models.Fetch.run_id == run_id)
     return [
-        {"url": x.url, "status": x.status, "verdict": x.verdict, "reasons": list(x.reasons or []),
-         "final_url": x.final_url, "fetched_at": x.fetched_at}
+        {
+            "url": x.url,
+            "status": x.status,
+            "verdict": x.verdict,
+            "reasons": list(x.reasons or []),
+            "final_url": x.final_url,
+            "fetched_at": x.fetched_at,
+        }
         for x in session.scalars(q.order_by(models.Fetch.fetched_at.desc(), models.Fetch.id.desc()))
     ]
 
@@ -189,8 +217,15 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any] | None:
     if run is None:
         return None
     return {
-        "id": run.id, "kind": run.kind, "status": run.status, "started_at": run.started_at,
-        "finished_at": run.finished_at, "pages_fetched": run.pages_fetched, "articles_new": run.articles_new,
-        "articles_updated": run.articles_updated, "dead_found": run.dead_found, "errors": run.errors,
+        "id": run.id,
+        "kind": run.kind,
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "pages_fetched": run.pages_fetched,
+        "articles_new": run.articles_new,
+        "articles_updated": run.articles_updated,
+        "dead_found": run.dead_found,
+        "errors": run.errors,
         "message": run.message,
     }

@@ -35,7 +35,7 @@ def fresh_pg() -> str:
     """Reset the PostgreSQL test database and return its URL (skips when unreachable outside CI)."""
     try:
         _reset_pg()
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server
+    except Exception as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")

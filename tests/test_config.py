@@ -29,8 +29,10 @@ def test_allowed_domains_default_to_the_hosts_of_the_urls() -> None:
     [
         ({"databse_url": "sqlite://"}, "databse_url"),
         ({"sources": [{"name": "a", "start_urls": ["https://a.org/"], "feed": ["x"]}]}, "sources[0].feed"),
-        ({"sources": [{"name": "a", "start_urls": "https://a.org/", "article_pattern": "(["}]},
-         "sources[a].article_pattern"),
+        (
+            {"sources": [{"name": "a", "start_urls": "https://a.org/", "article_pattern": "(["}]},
+            "sources[a].article_pattern",
+        ),
         ({"sources": [{"name": "a", "start_urls": [1]}]}, "sources[a].start_urls"),
         ({"sources": [{"name": "a", "sitemaps": ["ftp://a.org/s.xml"]}]}, "sources[a].sitemaps[0]"),
         ({"sources": [{"start_urls": ["https://a.org/"]}]}, "sources[0].name"),
@@ -48,16 +50,24 @@ def test_errors_name_the_key(data: dict, culprit: str) -> None:
 def test_database_url_precedence() -> None:
     config = parse_config({"database_url": "sqlite:///from-file.db"})
     assert resolve_database_url(None, config, env={}) == "sqlite:///from-file.db"
-    assert resolve_database_url(None, config, env={"MORGUE_DATABASE_URL": "sqlite:///env.db"}) == "sqlite:///env.db"
-    assert resolve_database_url("sqlite:///cli.db", config, env={"MORGUE_DATABASE_URL": "x"}) == "sqlite:///cli.db"
+    assert (
+        resolve_database_url(None, config, env={"MORGUE_DATABASE_URL": "sqlite:///env.db"})
+        == "sqlite:///env.db"
+    )
+    assert (
+        resolve_database_url("sqlite:///cli.db", config, env={"MORGUE_DATABASE_URL": "x"})
+        == "sqlite:///cli.db"
+    )
     assert resolve_database_url(None, parse_config({}), env={}) == "sqlite:///morgue.db"
 
 
 @pytest.mark.parametrize(
     ("toml", "culprit"),
     [
-        ('[[sources]]\nname = "a"\nstart_urls = ["https://a.org/"]\narticle_pattern = "(["\n',
-         "sources[a].article_pattern"),
+        (
+            '[[sources]]\nname = "a"\nstart_urls = ["https://a.org/"]\narticle_pattern = "(["\n',
+            "sources[a].article_pattern",
+        ),
         ('[[sources]]\nname = "a"\nstart_urls = ["https://a.org/"]\nfrequency = 3\n', "sources[0].frequency"),
         ("database_url = [\n", "invalid TOML"),
     ],

@@ -95,4 +95,7 @@ def test_page_links_in_scope_matching_pattern_deduplicated() -> None:
     <a href="javascript:void(0)">js</a>
     <a href="https://news.example.org/en/20251104-two">b</a></body></html>"""
     links = list(page_links(html, "https://news.example.org/", domains=("example.org",), pattern=r"/\d{8}-"))
-    assert links == ["https://news.example.org/fr/monde/20251103-un", "https://news.example.org/en/20251104-two"]
+    assert links == [
+        "https://news.example.org/fr/monde/20251103-un",
+        "https://news.example.org/en/20251104-two",
+    ]

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from crawler.demo.server import SiteServer
-from tests.conftest import fresh_pg
 from storage import models
+from tests.conftest import fresh_pg
 
 EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "site" / "expected.json").read_text("utf-8"))
 
 
 def morgue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True, text=True, timeout=240
+    )
 
 
 def write_config(tmp_path: Path, base: str) -> Path:
@@ -41,8 +42,9 @@ article_pattern = "/\\\\d{{8}}-"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def crawled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-            site: SiteServer) -> tuple[str, list[dict], SiteServer]:
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, site: SiteServer
+) -> tuple[str, list[dict], SiteServer]:
     tmp_path = tmp_path_factory.mktemp(request.param)
     db_url = f"sqlite:///{tmp_path / 'archive.db'}" if request.param == "sqlite" else fresh_pg()
     config = write_config(tmp_path, site.base_url)
@@ -68,9 +70,9 @@ def test_crawl_archives_every_alive_article_once_with_its_fields(crawled) -> Non
         assert got["source"] == "horizon" and got["status"] == "alive" and got["versions"] == 1
         for key in ("title", "lead", "language", "section", "authors", "published_at"):
             assert got[key] == want[key], (path, key)
-        credits = [i["credit"] for i in got["images"]]
+        image_credits = [i["credit"] for i in got["images"]]
         if want.get("image_credit"):
-            assert want["image_credit"] in credits, (path, got["images"])
+            assert want["image_credit"] in image_credits, (path, got["images"])
         for snippet in want["body_contains"]:
             assert snippet in got["body"], (path, snippet)
         for snippet in want["body_excludes"]:
@@ -102,7 +104,7 @@ def test_dead_pages_are_recorded_with_their_verdict(crawled) -> None:
 def test_url_variants_are_one_article(crawled) -> None:
     db_url, records, site = crawled
     canon = {r["canonical_url"] for r in records}
-    for variant, target in EXPECTED["aliases"].items():
+    for target in EXPECTED["aliases"].values():
         assert site.base_url + target in canon
     engine = create_engine(db_url)
     with engine.connect() as conn:

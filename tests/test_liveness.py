@@ -1,5 +1,6 @@
 """Truth table for the per-fetch liveness verdict (pure function, no I/O)."""
 
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -8,18 +9,36 @@ from crawler.items import Verdict
 from crawler.liveness import Observation, classify
 
 URL = "https://news.example.org/fr/monde/20251103-un-article"
+PAYWALL_LD = (
+    '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree": false}</script>'
+)
 LONG = " ".join(["La coalition a annoncé l'envoi de soldats supplémentaires dans la région."] * 30)
 
 
 def page(title: str, h1: str = "", body: str = "", extra_head: str = "") -> str:
-    return (f"<html><head><title>{title}</title>{extra_head}</head>"
-            f"<body><nav>Accueil Monde</nav><h1>{h1}</h1><p>{body}</p><footer>© Journal</footer></body></html>")
+    return (
+        f"<html><head><title>{title}</title>{extra_head}</head>"
+        f"<body><nav>Accueil Monde</nav><h1>{h1}</h1><p>{body}</p><footer>© Journal</footer></body></html>"
+    )
 
 
-def obs(status: int | None = 200, html: str | None = None, final: str | None = None,
-        chain: tuple[str, ...] = (), error: str | None = None, url: str = URL) -> Observation:
-    return Observation(url=url, status=status, final_url=final or url, redirect_chain=chain, html=html,
-                       body_length=None if html is None else len(html), error=error)
+def obs(
+    status: int | None = 200,
+    html: str | None = None,
+    final: str | None = None,
+    chain: tuple[str, ...] = (),
+    error: str | None = None,
+    url: str = URL,
+) -> Observation:
+    return Observation(
+        url=url,
+        status=status,
+        final_url=final or url,
+        redirect_chain=chain,
+        html=html,
+        body_length=None if html is None else len(html),
+        error=error,
+    )
 
 
 CASES = [
@@ -39,58 +58,182 @@ CASES = [
     ("451", obs(451, "legal"), None, Verdict.BLOCKED, "http:451"),
     ("empty 200", obs(200, "   "), None, Verdict.SOFT_404, "body:empty"),
     ("204", obs(204, ""), None, Verdict.SOFT_404, "body:empty"),
-    ("redirect home", obs(200, page("Accueil", "Journal", LONG), final="https://news.example.org/",
-                          chain=(URL,)), LONG, Verdict.REDIRECT_HOME, "redirect:root"),
-    ("redirect localised home", obs(200, page("Accueil"), final="https://news.example.org/fr/",
-                                    chain=(URL,)), LONG, Verdict.REDIRECT_HOME, "redirect:root"),
-    ("redirect to error page", obs(200, page("Oups"), final="https://news.example.org/404.html",
-                                   chain=(URL,)), "Oups", Verdict.SOFT_404, "redirect:error-url"),
-    ("redirect to login", obs(200, page("Connexion"), final="https://news.example.org/connexion?next=/x",
-                              chain=(URL,)), "Connectez-vous", Verdict.BLOCKED, "redirect:wall"),
-    ("redirect to subscribe host", obs(200, page("Abo"), final="https://abonnement.example.org/offre",
-                                       chain=(URL,)), "Offre", Verdict.BLOCKED, "redirect:wall"),
-    ("moved article", obs(200, page("Un article", "Un article", LONG),
-                          final="https://news.example.org/fr/monde/20251103-un-article-v2", chain=(URL,)),
-     LONG, Verdict.ALIVE, "text:"),
-    ("fr soft-404 (seed wording)", obs(200, page("Page non trouvée - Journal", "Page non trouvée",
-        "Le contenu auquel vous tentez d'accéder n'existe pas ou n'est plus disponible.")),
-     "Le contenu auquel vous tentez d'accéder n'existe pas ou n'est plus disponible.",
-     Verdict.SOFT_404, "phrase:not-found:title"),
-    ("fr notice only in short text", obs(200, page("Journal", "", "Cet article n'est plus disponible.")),
-     "Cet article n’est plus disponible.", Verdict.REMOVAL_NOTICE, "phrase:removal:short-text"),
-    ("en soft-404", obs(200, page("Page not found | Daily", "Page not found",
-                                  "Sorry, the page you requested could not be found.")),
-     "Sorry, the page you requested could not be found.", Verdict.SOFT_404, "phrase:not-found:title"),
-    ("en removal notice h1", obs(200, page("The Daily", "This article has been removed")),
-     "This article has been removed by the editors.", Verdict.REMOVAL_NOTICE, "phrase:removal:h1"),
-    ("de soft-404", obs(200, page("Seite nicht gefunden - Zeitung")), "", Verdict.SOFT_404,
-     "phrase:not-found:title"),
-    ("es soft-404", obs(200, page("Diario", "Página no encontrada")), "", Verdict.SOFT_404,
-     "phrase:not-found:h1"),
+    (
+        "redirect home",
+        obs(200, page("Accueil", "Journal", LONG), final="https://news.example.org/", chain=(URL,)),
+        LONG,
+        Verdict.REDIRECT_HOME,
+        "redirect:root",
+    ),
+    (
+        "redirect localised home",
+        obs(200, page("Accueil"), final="https://news.example.org/fr/", chain=(URL,)),
+        LONG,
+        Verdict.REDIRECT_HOME,
+        "redirect:root",
+    ),
+    (
+        "redirect to error page",
+        obs(200, page("Oups"), final="https://news.example.org/404.html", chain=(URL,)),
+        "Oups",
+        Verdict.SOFT_404,
+        "redirect:error-url",
+    ),
+    (
+        "redirect to login",
+        obs(200, page("Connexion"), final="https://news.example.org/connexion?next=/x", chain=(URL,)),
+        "Connectez-vous",
+        Verdict.BLOCKED,
+        "redirect:wall",
+    ),
+    (
+        "redirect to subscribe host",
+        obs(200, page("Abo"), final="https://abonnement.example.org/offre", chain=(URL,)),
+        "Offre",
+        Verdict.BLOCKED,
+        "redirect:wall",
+    ),
+    (
+        "moved article",
+        obs(
+            200,
+            page("Un article", "Un article", LONG),
+            final="https://news.example.org/fr/monde/20251103-un-article-v2",
+            chain=(URL,),
+        ),
+        LONG,
+        Verdict.ALIVE,
+        "text:",
+    ),
+    (
+        "fr soft-404 (seed wording)",
+        obs(
+            200,
+            page(
+                "Page non trouvée - Journal",
+                "Page non trouvée",
+                "Le contenu auquel vous tentez d'accéder n'existe pas ou n'est plus disponible.",
+            ),
+        ),
+        "Le contenu auquel vous tentez d'accéder n'existe pas ou n'est plus disponible.",
+        Verdict.SOFT_404,
+        "phrase:not-found:title",
+    ),
+    (
+        "fr notice only in short text",
+        obs(200, page("Journal", "", "Cet article n'est plus disponible.")),
+        "Cet article n’est plus disponible.",
+        Verdict.REMOVAL_NOTICE,
+        "phrase:removal:short-text",
+    ),
+    (
+        "en soft-404",
+        obs(
+            200,
+            page(
+                "Page not found | Daily",
+                "Page not found",
+                "Sorry, the page you requested could not be found.",
+            ),
+        ),
+        "Sorry, the page you requested could not be found.",
+        Verdict.SOFT_404,
+        "phrase:not-found:title",
+    ),
+    (
+        "en removal notice h1",
+        obs(200, page("The Daily", "This article has been removed")),
+        "This article has been removed by the editors.",
+        Verdict.REMOVAL_NOTICE,
+        "phrase:removal:h1",
+    ),
+    (
+        "de soft-404",
+        obs(200, page("Seite nicht gefunden - Zeitung")),
+        "",
+        Verdict.SOFT_404,
+        "phrase:not-found:title",
+    ),
+    (
+        "es soft-404",
+        obs(200, page("Diario", "Página no encontrada")),
+        "",
+        Verdict.SOFT_404,
+        "phrase:not-found:h1",
+    ),
     ("it soft-404", obs(200, page("Pagina non trovata")), "", Verdict.SOFT_404, "phrase:not-found:title"),
     ("pt soft-404", obs(200, page("Página não encontrada")), "", Verdict.SOFT_404, "phrase:not-found:title"),
     ("ar soft-404", obs(200, page("الصفحة غير موجودة")), "", Verdict.SOFT_404, "phrase:not-found:title"),
-    ("og:title notice", obs(200, page("Journal", "", "", '<meta property="og:title" content="Page introuvable">')),
-     "", Verdict.SOFT_404, "phrase:not-found:og:title"),
-    ("long article titled with the phrase", obs(200, page("Page not found: the web's famous error turns 30",
-                                                          "Page not found: the error turns 30", LONG)),
-     LONG, Verdict.ALIVE, "text:"),
-    ("long article with a notice widget", obs(200, page("Irak: la coalition", "Irak: la coalition",
-                                                        LONG + " Page non trouvée")),
-     LONG, Verdict.ALIVE, "text:"),
-    ("paywall, short text", obs(200, page("Article", "Article", "Réservé aux abonnés",
-        '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree": false}</script>')),
-     "Le début de l'article. Réservé aux abonnés.", Verdict.BLOCKED, "paywall:isAccessibleForFree"),
-    ("paywall, full text", obs(200, page("Article", "Article", LONG,
-        '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree": false}</script>')),
-     LONG, Verdict.ALIVE, "text:"),
-    ("home page itself", obs(200, page("Journal"), url="https://news.example.org/"), "", Verdict.ALIVE, "root"),
+    (
+        "og:title notice",
+        obs(200, page("Journal", "", "", '<meta property="og:title" content="Page introuvable">')),
+        "",
+        Verdict.SOFT_404,
+        "phrase:not-found:og:title",
+    ),
+    (
+        "long article titled with the phrase",
+        obs(
+            200,
+            page(
+                "Page not found: the web's famous error turns 30", "Page not found: the error turns 30", LONG
+            ),
+        ),
+        LONG,
+        Verdict.ALIVE,
+        "text:",
+    ),
+    (
+        "long article with a notice widget",
+        obs(200, page("Irak: la coalition", "Irak: la coalition", LONG + " Page non trouvée")),
+        LONG,
+        Verdict.ALIVE,
+        "text:",
+    ),
+    (
+        "paywall, short text",
+        obs(
+            200,
+            page(
+                "Article",
+                "Article",
+                "Réservé aux abonnés",
+                PAYWALL_LD,
+            ),
+        ),
+        "Le début de l'article. Réservé aux abonnés.",
+        Verdict.BLOCKED,
+        "paywall:isAccessibleForFree",
+    ),
+    (
+        "paywall, full text",
+        obs(
+            200,
+            page(
+                "Article",
+                "Article",
+                LONG,
+                PAYWALL_LD,
+            ),
+        ),
+        LONG,
+        Verdict.ALIVE,
+        "text:",
+    ),
+    (
+        "home page itself",
+        obs(200, page("Journal"), url="https://news.example.org/"),
+        "",
+        Verdict.ALIVE,
+        "root",
+    ),
     ("binary body", obs(200, None), None, Verdict.ALIVE, "not-html"),
 ]
 
 
-@pytest.mark.parametrize(("observation", "main_text", "verdict", "reason"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("observation", "main_text", "verdict", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_verdicts(observation: Observation, main_text: str | None, verdict: Verdict, reason: str) -> None:
     result = classify(observation, main_text=main_text)
     assert result.verdict is verdict, result
@@ -108,7 +251,8 @@ def test_seed_page_is_alive() -> None:
     from crawler.extract import extract_article
 
     html = (Path(__file__).parent / "fixtures" / "pages" / "seed_rfi.html").read_text("utf-8")
-    assert "Page non trouvée" in html and "n'est plus disponible" in html.replace("’", "'")
+    text = unescape(html).replace("’", "'")
+    assert "Page non trouvée" in text and "n'existe pas ou n'est plus disponible" in text
     article = extract_article(html, url=URL)
     result = classify(obs(200, html), main_text=article.body)
     assert result.verdict is Verdict.ALIVE, result

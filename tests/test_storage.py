@@ -37,17 +37,31 @@ def article(**kw: object) -> Article:
 
 
 def alive(at: datetime, url: str = URL, **kw: object) -> FetchResult:
-    return FetchResult(url=url, source="news", fetched_at=at, verdict=Verdict.ALIVE, final_url=url, status=200,
-                       article=article(**{"url": url, **kw}))
+    return FetchResult(
+        url=url,
+        source="news",
+        fetched_at=at,
+        verdict=Verdict.ALIVE,
+        final_url=url,
+        status=200,
+        article=article(**{"url": url, **kw}),
+    )
 
 
 def dead(at: datetime, verdict: Verdict = Verdict.NOT_FOUND, status: int = 404) -> FetchResult:
-    return FetchResult(url=URL, source="news", fetched_at=at, verdict=verdict, final_url=URL, status=status,
-                       reasons=(f"http:{status}",))
+    return FetchResult(
+        url=URL,
+        source="news",
+        fetched_at=at,
+        verdict=verdict,
+        final_url=URL,
+        status=status,
+        reasons=(f"http:{status}",),
+    )
 
 
 @pytest.fixture
-def Session(db_url: str):  # noqa: N802 - a session factory
+def sessions(db_url: str):
     engine = make_engine(db_url)
     upgrade(engine)
     yield make_sessionmaker(engine)
@@ -82,16 +96,16 @@ def test_unmigrated_database_is_refused(sqlite_url: str) -> None:
         check_schema(make_engine(sqlite_url))
 
 
-def test_versions_only_when_content_changes(Session) -> None:
-    with Session.begin() as s:
+def test_versions_only_when_content_changes(sessions) -> None:
+    with sessions.begin() as s:
         assert record_fetch(s, alive(T0)) is Outcome.NEW
-    with Session.begin() as s:
+    with sessions.begin() as s:
         assert record_fetch(s, alive(T0 + timedelta(days=1))) is Outcome.UNCHANGED
-    with Session.begin() as s:  # only fetch metadata differs: still unchanged
+    with sessions.begin() as s:  # only fetch metadata differs: still unchanged
         assert record_fetch(s, alive(T0 + timedelta(days=2), modified_raw="x")) is Outcome.UNCHANGED
-    with Session.begin() as s:
+    with sessions.begin() as s:
         assert record_fetch(s, alive(T0 + timedelta(days=3), title="Un titre corrigé")) is Outcome.UPDATED
-    with Session.begin() as s:
+    with sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(models.Article)) == 1
         versions = s.scalars(select(models.ArticleVersion).order_by(models.ArticleVersion.number)).all()
         assert [(v.number, v.title) for v in versions] == [(1, "Un titre"), (2, "Un titre corrigé")]
@@ -101,60 +115,68 @@ def test_versions_only_when_content_changes(Session) -> None:
         assert s.scalar(select(func.count()).select_from(models.Fetch)) == 4
 
 
-def test_url_variants_lead_to_one_article(Session) -> None:
-    with Session.begin() as s:
+def test_url_variants_lead_to_one_article(sessions) -> None:
+    with sessions.begin() as s:
         record_fetch(s, alive(T0))
         record_fetch(s, alive(T0, url=URL + "/?utm_source=twitter#comments"))
         record_fetch(s, alive(T0, url="https://news.example.org/amp/20251103-un", canonical_url=URL))
-    with Session() as s:
+    with sessions() as s:
         assert s.scalar(select(func.count()).select_from(models.Article)) == 1
         detail = article_detail(s, URL + "?utm_medium=x")
         assert detail is not None and detail["versions"] == 1
         assert "https://news.example.org/amp/20251103-un" in detail["aliases"]
 
 
-def test_dead_pages_are_fetches_not_articles_and_mark_known_articles_suspect(Session) -> None:
-    with Session.begin() as s:
+def test_dead_pages_are_fetches_not_articles_and_mark_known_articles_suspect(sessions) -> None:
+    with sessions.begin() as s:
         assert record_fetch(s, dead(T0)) is Outcome.DEAD
-    with Session() as s:
+    with sessions() as s:
         assert s.scalar(select(func.count()).select_from(models.Article)) == 0
         assert s.scalar(select(models.Fetch.verdict)) == "not_found"
-    with Session.begin() as s:
+    with sessions.begin() as s:
         record_fetch(s, alive(T0 + timedelta(hours=1)))
         record_fetch(s, dead(T0 + timedelta(hours=2), Verdict.TRANSIENT, 503))
-    with Session() as s:
+    with sessions() as s:
         assert s.scalar(select(models.Article.status)) == "alive"  # a 503 says nothing
-    with Session.begin() as s:
+    with sessions.begin() as s:
         record_fetch(s, dead(T0 + timedelta(hours=3), Verdict.GONE, 410))
-    with Session() as s:
+    with sessions() as s:
         a = s.scalar(select(models.Article))
         assert (a.status, a.last_verdict) == ("suspect", "gone")
         assert a.last_seen_at == T0 + timedelta(hours=1)
 
 
-def test_a_failing_transaction_leaves_nothing(Session) -> None:
-    with pytest.raises(RuntimeError), Session.begin() as s:
+def test_a_failing_transaction_leaves_nothing(sessions) -> None:
+    with pytest.raises(RuntimeError), sessions.begin() as s:
         record_fetch(s, alive(T0))
         raise RuntimeError("crash between writes")
-    with Session() as s:
+    with sessions() as s:
         for table in (models.Article, models.ArticleVersion, models.ArticleUrl, models.Fetch, models.Source):
             assert s.scalar(select(func.count()).select_from(table)) == 0
 
 
-def test_naive_datetimes_are_refused(Session) -> None:
-    with pytest.raises(Exception, match="naive datetime"), Session.begin() as s:
+def test_naive_datetimes_are_refused(sessions) -> None:
+    with pytest.raises(Exception, match="naive datetime"), sessions.begin() as s:
         record_fetch(s, alive(datetime(2025, 1, 1)))
 
 
-def test_query_filters_and_literal_text(Session) -> None:
-    with Session.begin() as s:
+def test_query_filters_and_literal_text(sessions) -> None:
+    with sessions.begin() as s:
         run = start_run(s, kind="crawl", command="test", now=T0)
         outcome = record_fetch(s, alive(T0), run_id=run.id)
         count_outcome(s, run.id, outcome)
-        record_fetch(s, alive(T0, url="https://news.example.org/en/20251104-two", canonical_url=None,
-                              title="100% pure_news", language="en",
-                              published_at=datetime(2025, 11, 4, tzinfo=UTC)))
-    with Session() as s:
+        record_fetch(
+            s,
+            alive(
+                T0,
+                url="https://news.example.org/en/20251104-two",
+                canonical_url=None,
+                title="100% pure_news",
+                language="en",
+                published_at=datetime(2025, 11, 4, tzinfo=UTC),
+            ),
+        )
+    with sessions() as s:
         assert [r["title"] for r in find_articles(s, ArticleFilter())] == ["100% pure_news", "Un titre"]
         assert [r["title"] for r in find_articles(s, ArticleFilter(text="100%"))] == ["100% pure_news"]
         assert find_articles(s, ArticleFilter(text="'; DROP TABLE articles; --")) == []

@@ -92,7 +92,7 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        def do_GET(self) -> None:
             path = urlsplit(self.path).path
             site.hits.append(self.path)
             route = site.routes.get(path) or ({} if site.resolve(path) else site.routes.get("*", {}))
@@ -115,7 +115,9 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                 body = site.render(f)
                 headers.setdefault(
                     "Content-Type",
-                    CONTENT_TYPES.get(f.suffix) or mimetypes.guess_type(f.name)[0] or "application/octet-stream",
+                    CONTENT_TYPES.get(f.suffix)
+                    or mimetypes.guess_type(f.name)[0]
+                    or "application/octet-stream",
                 )
             self.send_response(status)
             for k, v in headers.items():

@@ -91,10 +91,17 @@ def response_result(
         headers={"content-type": content_type or ""},
     )
     verdict = classify(observation, main_text=article.body if article else None)
-    if article is not None and verdict.verdict is Verdict.ALIVE and article.published_at is None and listed_date:
+    if (
+        article is not None
+        and verdict.verdict is Verdict.ALIVE
+        and article.published_at is None
+        and listed_date
+    ):
         published = parse_datetime(listed_date, not_after=now)
         if published is not None:
-            article = replace(article, published_at=published, published_raw=listed_date, published_source="feed")
+            article = replace(
+                article, published_at=published, published_raw=listed_date, published_source="feed"
+            )
     reasons = verdict.reasons
     if kind == "article" and html is None and 200 <= response.status < 300:
         reasons = (*reasons, f"not-html:{(content_type or 'unknown').split(';')[0]}")

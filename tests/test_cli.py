@@ -1,0 +1,155 @@
+"""The CLI contract: every command documented, formats, errors as one line with exit code 2."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.items import Article, FetchResult, Verdict
+from storage.archive import record_fetch
+from storage.db import make_engine, make_sessionmaker, upgrade
+
+SEED = Path(__file__).parent / "fixtures" / "pages" / "seed_rfi.html"
+
+
+def invoke(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    result = invoke(name, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+
+
+def test_commands_are_in_the_readme() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    for name in cli.commands:
+        assert f"`morgue {name}" in readme, name
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    Session = make_sessionmaker(engine)  # noqa: N806
+    with Session.begin() as s:
+        for i, (title, lang) in enumerate([("Irak: la coalition", "fr"), ("Port strike ends", "en")]):
+            page = f"https://news.example.org/{lang}/2025110{i}-x"
+            record_fetch(
+                s,
+                FetchResult(
+                    url=page,
+                    source="news",
+                    fetched_at=datetime(2025, 11, 3 + i, tzinfo=UTC),
+                    verdict=Verdict.ALIVE,
+                    status=200,
+                    final_url=page,
+                    article=Article(
+                        url=page,
+                        canonical_url=page,
+                        title=title,
+                        body=f"{title}, le corps.",
+                        language=lang,
+                        published_at=datetime(2025, 11, 1 + i, 8, tzinfo=UTC),
+                    ),
+                ),
+            )
+    engine.dispose()
+    return url
+
+
+def test_query_formats(archive: str) -> None:
+    table = invoke("--db", archive, "query")
+    assert table.exit_code == 0
+    lines = table.output.splitlines()
+    assert lines[0].split()[:3] == ["published_at", "source", "status"]
+    assert "Port strike ends" in lines[2] and "Irak: la coalition" in lines[3]
+    data = json.loads(invoke("--db", archive, "query", "coalition", "--format", "json").output)
+    assert [d["title"] for d in data] == ["Irak: la coalition"]
+    assert data[0]["published_at"] == "2025-11-01T08:00:00+00:00"
+    rows = list(csv.DictReader(io.StringIO(invoke("--db", archive, "query", "--format", "csv").output)))
+    assert [r["language"] for r in rows] == ["en", "fr"]
+    jsonl = invoke("--db", archive, "query", "--source", "news", "--since", "2025-11-02", "--format", "jsonl")
+    assert [json.loads(x)["title"] for x in jsonl.output.splitlines()] == ["Port strike ends"]
+
+
+def test_show_and_export(archive: str, tmp_path: Path) -> None:
+    shown = invoke("--db", archive, "show", "https://news.example.org/fr/20251100-x/?utm_source=a")
+    assert shown.exit_code == 0 and "Irak: la coalition" in shown.output and "versions (1)" in shown.output
+    missing = CliRunner().invoke(cli, ["--db", archive, "show", "https://nope.example.org/"])
+    assert missing.exit_code == 1
+    out = tmp_path / "out.csv"
+    assert invoke("--db", archive, "export", "--format", "csv", "--out", str(out)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
+    assert len(rows) == 2 and {r["status"] for r in rows} == {"alive"}
+    assert {"url", "canonical_url", "removed_at", "versions", "images", "first_seen_at"} <= set(rows[0])
+
+
+def test_extract_a_saved_page_without_a_database(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            f"sqlite:///{tmp_path}/never.db",
+            "extract",
+            str(SEED),
+            "--url",
+            "https://www.rfi.fr/fr/moyen-orient/20141208-irak",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["liveness"]["verdict"] == "alive"
+    assert (
+        data["article"]["title"] == "Irak: la coalition va envoyer 1500 soldats pour combattre le groupe EI"
+    )
+    assert data["article"]["section"] == "Irak / Terrorisme"
+    assert not (tmp_path / "never.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "culprit"),
+    [
+        (["--db", "postgresql+psycopg://postgres@127.0.0.1:1/nothing", "query"], "database"),
+        (["--db", "nonsense://", "query"], "--db"),
+        (["query", "--since", "yesterday"], "--since"),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(args: list[str], culprit: str, tmp_path: Path) -> None:
+    if args[0] != "--db":
+        db = f"sqlite:///{tmp_path}/x.db"
+        invoke("--db", db, "init")
+        args = ["--db", db, *args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert culprit in result.output and "Traceback" not in result.output
+
+
+def test_unmigrated_database_says_run_init(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path}/empty.db", "query"])
+    assert result.exit_code == 2 and "morgue init" in result.output
+
+
+def test_demo_archives_articles_and_reports_dead_pages(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Archived 5 articles" in out and "Irak: la coalition va envoyer 1500 soldats" in out
+    assert "Found 4 dead pages" in out
+    for verdict in ("not_found", "gone", "soft_404", "redirect_home"):
+        assert verdict in out
+    assert "Try next" in out and (tmp_path / "morgue-demo.db").exists()

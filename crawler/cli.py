@@ -75,9 +75,7 @@ def _datetime(value: str | None, name: str) -> datetime | None:
     try:
         dt = datetime.fromisoformat(value)
     except ValueError:
-        raise UsageFailure(
-            f"{name}: not a date (use YYYY-MM-DD or an ISO 8601 datetime): {value!r}"
-        ) from None
+        raise UsageFailure(f"{name}: not a date (use YYYY-MM-DD or an ISO 8601 datetime): {value!r}") from None
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
@@ -92,8 +90,7 @@ def _datetime(value: str | None, name: str) -> datetime | None:
 @click.option(
     "--db",
     envvar="MORGUE_DATABASE_URL",
-    help="Database URL, e.g. sqlite:///morgue.db or postgresql+psycopg://user@host/db. "
-    "Env: MORGUE_DATABASE_URL.",
+    help="Database URL, e.g. sqlite:///morgue.db or postgresql+psycopg://user@host/db. Env: MORGUE_DATABASE_URL.",
 )
 @click.version_option(package_name="morgue")
 @click.pass_context
@@ -163,9 +160,50 @@ def _run(state: State, sources: tuple[Source, ...], overrides: dict[str, Any], k
     from crawler.runner import run_crawl
 
     try:
-        return run_crawl(database_url=state.database_url, sources=sources, overrides=overrides, kind=kind)
+        return run_crawl(
+            database_url=state.database_url,
+            sources=sources,
+            overrides=overrides,
+            kind=kind,
+            policy=state.config.liveness,
+        )
     except DatabaseError as exc:
         raise UsageFailure(f"database: {exc}") from None
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Re-check every archived article, not only what is due.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
+@click.option("--delay", type=float, default=None, help="Seconds between requests to a host (default 1).")
+@click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
+@pass_state
+def recheck(
+    state: State, everything: bool, sources: tuple[str, ...], limit: int | None, delay: float | None, verbose: bool
+) -> None:
+    """Fetch archived articles again and record which disappeared (with evidence).
+
+    Without --all, only what is due: young articles often, old ones rarely, suspects at the
+    confirmation interval of [liveness] (confirmations = 3, confirm_interval = "72h" by default).
+
+    Example: morgue recheck --source rfi --limit 500
+    """
+    from crawler.runner import run_recheck
+
+    try:
+        summary = run_recheck(
+            database_url=state.database_url,
+            policy=state.config.liveness,
+            sources=sources,
+            limit=limit,
+            everything=everything,
+            overrides=_crawl_overrides(delay, verbose),
+        )
+    except DatabaseError as exc:
+        raise UsageFailure(f"database: {exc}") from None
+    _print_run(summary.run)
+    if summary.run.get("status") != "succeeded":
+        raise click.ClickException(summary.run.get("message") or "recheck failed")
 
 
 def _print_run(run: dict[str, Any]) -> None:
@@ -194,9 +232,7 @@ def output_options(default: str = "table") -> Callable[[F], F]:
 @cli.command()
 @click.argument("text", required=False)
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option(
-    "--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES), help="Only this status."
-)
+@click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES), help="Only this status.")
 @click.option("--since", help="Published (or first seen) on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Published (or first seen) before this date.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
@@ -269,9 +305,7 @@ def show(state: State, url: str, fmt: str) -> None:
         click.echo(f"\n{record['lead']}")
     click.echo(f"\n{record.get('body') or ''}\n")
     for image in record.get("images", []):
-        click.echo(
-            f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})"
-        )
+        click.echo(f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})")
     click.echo(f"\nversions ({len(record['version_history'])}):")
     write_records(
         record["version_history"],
@@ -289,9 +323,7 @@ def show(state: State, url: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True
-)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES))
@@ -329,6 +361,49 @@ def export(
             tmp.replace(target)  # type: ignore[arg-type]
     if target is not None:
         click.echo(f"{n} articles written to {target}", err=True)
+
+
+@cli.group()
+def report() -> None:
+    """Reports over the archive (removed articles).
+
+    Example: morgue report removed --since 2025-01-01 --format html > removed.html
+    """
+
+
+@report.command("removed")
+@click.option("--since", help="Removed on or after this date (YYYY-MM-DD).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table", show_default=True
+)
+@pass_state
+def report_removed(state: State, since: str | None, sources: tuple[str, ...], fmt: str) -> None:
+    """Confirmed removals: counts per site and reason, and the list with evidence.
+
+    Example: morgue report removed --since 2025-01-01 --format html > removed.html
+    """
+    from storage.reports import removed_report
+
+    since_dt = _datetime(since, "--since")
+    with state.session_factory()() as session:
+        result = removed_report(session, since=since_dt, sources=sources)
+    columns = ("removed_at", "source", "reason", "first_seen_at", "title", "url")
+    if fmt == "html":
+        from crawler.report_html import render_removed_html
+
+        click.echo(render_removed_html(result, generated_at=datetime.now(UTC), since=since_dt))
+    elif fmt == "json":
+        click.echo(
+            json.dumps(to_jsonable({"counts": result.counts, "removed": result.items}), ensure_ascii=False, indent=2)
+        )
+    elif fmt == "csv":
+        write_records(result.items, "csv", sys.stdout, columns=(*columns, "evidence"))
+    else:
+        click.echo(f"{len(result.items)} removed articles")
+        write_records(result.counts, "table", sys.stdout, columns=("source", "reason", "count"))
+        click.echo("")
+        write_records(result.items, "table", sys.stdout, columns=columns, widths={"title": 50, "url": 60})
 
 
 @cli.command()
@@ -394,9 +469,7 @@ def demo(state: State, keep: bool) -> None:
         path = d["url"].replace(site.base_url, "")
         click.echo(f"  {d['verdict']:<14} {d['status'] or '':<4} {path}  ({', '.join(d['reasons'])})")
     rate = run.get("pages_fetched", 0) / elapsed if elapsed else 0.0
-    example = next(
-        (a for a in articles if "coalition" in (a["title"] or "")), articles[0] if articles else None
-    )
+    example = next((a for a in articles if "coalition" in (a["title"] or "")), articles[0] if articles else None)
     click.echo(f"\n{run['pages_fetched']} pages in {elapsed:.1f}s ({rate:.1f} pages/s), run {run['status']}.")
     click.echo(
         "\nTry next:\n"

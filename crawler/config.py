@@ -12,12 +12,23 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.lifecycle import Policy
+
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
-TOP_LEVEL_KEYS = {"database_url", "sources"}
+TOP_LEVEL_KEYS = {"database_url", "sources", "liveness"}
+LIVENESS_KEYS = {
+    "confirmations",
+    "confirm_interval",
+    "gone_confirmations",
+    "unreachable_after",
+    "unreachable_period",
+}
+DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 SOURCE_KEYS = {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -44,6 +55,7 @@ class Source:
 class Config:
     database_url: str | None = None
     sources: tuple[Source, ...] = ()
+    liveness: Policy = field(default_factory=Policy)
     path: Path | None = None
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
@@ -99,7 +111,38 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
     for i, name in enumerate(names):
         if name in names[:i]:
             raise ConfigError(f"sources[{i}].name: duplicate source name {name!r}")
-    return Config(database_url=db, sources=tuple(sources), path=path)
+    return Config(
+        database_url=db, sources=tuple(sources), liveness=_parse_liveness(data.get("liveness", {})), path=path
+    )
+
+
+def parse_duration(value: str, where: str) -> timedelta:
+    """``"72h"``, ``"3d"``, ``"1d12h"``, ``"30m"``, ``"0s"`` -> timedelta."""
+    m = DURATION_RE.match(value.strip()) if isinstance(value, str) else None
+    if not m or not value.strip():
+        raise ConfigError(f"{where}: expected a duration like '72h', '3d', '30m' or '0s' (got {value!r})")
+    w, d, h, mi, se = (int(x or 0) for x in m.groups())
+    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=se)
+
+
+def _parse_liveness(raw: Any) -> Policy:
+    if not isinstance(raw, dict):
+        raise ConfigError("liveness: expected a table ([liveness])")
+    for key in raw:
+        if key not in LIVENESS_KEYS:
+            raise ConfigError(
+                f"liveness.{key}: unknown key (expected one of: {', '.join(sorted(LIVENESS_KEYS))})"
+            )
+    values: dict[str, Any] = {}
+    for key in ("confirmations", "gone_confirmations", "unreachable_after"):
+        if key in raw:
+            if not isinstance(raw[key], int) or isinstance(raw[key], bool) or raw[key] < 1:
+                raise ConfigError(f"liveness.{key}: expected a whole number >= 1 (got {raw[key]!r})")
+            values[key] = raw[key]
+    for key in ("confirm_interval", "unreachable_period"):
+        if key in raw:
+            values[key] = parse_duration(raw[key], f"liveness.{key}")
+    return Policy(**values)
 
 
 def _parse_source(raw: Any, where: str) -> Source:

@@ -14,25 +14,35 @@ from datetime import datetime
 
 
 class Verdict(enum.StrEnum):
-    """Liveness of one observation of one URL (see docs/liveness.md)."""
+    """Liveness of one observation of one URL (see docs/liveness.md §6)."""
 
     ALIVE = "alive"  # the article is there
-    NOT_FOUND = "not_found"  # HTTP 404
+    CHANGED = "changed"  # the article is there, edited since it was archived
+    MOVED = "moved"  # redirected to a new URL that carries the archived text
+    NOT_FOUND = "not_found"  # HTTP 404 (and other 4xx)
     GONE = "gone"  # HTTP 410
-    SOFT_404 = "soft_404"  # 2xx page that says "not found"
-    REMOVAL_NOTICE = "removal_notice"  # 2xx page that says "this article was removed"
+    SOFT_404 = "soft_404"  # a 2xx page that says "not found", or what any random URL returns
+    REMOVAL_NOTICE = "removal_notice"  # a 2xx page that says "this article was removed"
     REDIRECT_HOME = "redirect_home"  # redirected to the site's home page
-    TRANSIENT = "transient"  # 5xx, 408, 429, timeout, DNS or connection failure
+    REDIRECT_SECTION = "redirect_section"  # redirected to a section page or a sink
+    REPLACED = "replaced"  # the URL now serves something unrelated to the archived text
+    TRANSIENT = "transient"  # 5xx, 408, 429, timeout, SERVFAIL, connection or TLS failure
     BLOCKED = "blocked"  # 401/403/451, paywall, consent or bot wall
+    DOMAIN_GONE = "domain_gone"  # NXDOMAIN
 
     @property
     def is_dead(self) -> bool:
-        """True for verdicts that say the content is no longer at this URL."""
+        """Removal-type: says the content is no longer at this URL."""
         return self in DEAD_VERDICTS
 
     @property
+    def is_alive(self) -> bool:
+        """Alive-type: the article is there (maybe edited, maybe at a new URL)."""
+        return self in (Verdict.ALIVE, Verdict.CHANGED, Verdict.MOVED)
+
+    @property
     def is_neutral(self) -> bool:
-        """True for verdicts that say nothing about the content (never removal evidence)."""
+        """Says nothing about the content: never removal evidence, never resets it either."""
         return self in (Verdict.TRANSIENT, Verdict.BLOCKED)
 
 
@@ -43,6 +53,9 @@ DEAD_VERDICTS = frozenset(
         Verdict.SOFT_404,
         Verdict.REMOVAL_NOTICE,
         Verdict.REDIRECT_HOME,
+        Verdict.REDIRECT_SECTION,
+        Verdict.REPLACED,
+        Verdict.DOMAIN_GONE,
     }
 )
 
@@ -112,3 +125,19 @@ class FetchResult:
     feed_published_raw: str | None = None  # date the feed or sitemap gave, if any
     etag: str | None = None  # validators, for conditional re-checks
     last_modified: str | None = None
+    evidence: bytes | None = None  # the body, kept for removal-type verdicts (<= 256 KiB)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Probe:
+    """What a random URL of the same shape on the same site returned (Bar-Yossef 2004)."""
+
+    url: str  # the random URL that was requested
+    status: int | None  # None when nothing came back
+    final_url: str | None = None
+    redirected: bool = False
+    title: str | None = None
+    text: str | None = None  # main text as the extractor saw it
+    host: str = ""  # host[:port] it stands for
+    pattern: str = ""  # directory it stands for
+    fetched_at: datetime | None = None

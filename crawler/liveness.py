@@ -1,26 +1,35 @@
 """Liveness: is the article still at this URL? One verdict per observation, with reasons.
 
-``classify(obs, main_text=...)`` is a pure function of one fetch (requested URL, status,
-redirect chain, final URL, headers, body) and of the page's main text as the extractor
-saw it. First matching rule wins (docs/liveness.md §6):
+``classify(obs, main_text=..., known=...)`` is a pure function of one fetch (requested
+URL, status, redirect chain, final URL, headers, body), of the page's main text as the
+extractor saw it, and of what the archive knows (:class:`Known`: the archived title and
+main text, the site's random-URL probe). First matching rule wins (docs/liveness.md §6):
 
-====  ==============================================  ==============
-rule  condition                                       verdict
-====  ==============================================  ==============
-net   DNS, timeout, connection or TLS failure         transient
-http  408, 429, 5xx                                   transient
-http  401, 403, 407, 451                              blocked
-http  410 / 404 (and other 4xx)                       gone / not_found
-body  2xx with an empty body                          soft_404
-redir redirected to the site root                     redirect_home
-redir final URL looks like an error page (/404...)    soft_404
-redir redirected to a login/subscribe/consent page    blocked
-wall  paywall (isAccessibleForFree=false) + short     blocked
-text  not-found phrase in title/h1/og:title and       soft_404
-      short main text (< 150 words), or in a very
-      short main text alone
-text  removal notice, same places                     removal_notice
-====  ==============================================  ==============
+=====  ===============================================================  ================
+rule   condition                                                        verdict
+=====  ===============================================================  ================
+net    NXDOMAIN / other DNS, timeout, connection or TLS failure         domain_gone /
+                                                                        transient
+http   304                                                              alive
+http   408, 429, 5xx / 401, 403, 407, 451 / 410 / 404 and other 4xx     transient /
+                                                                        blocked / gone /
+                                                                        not_found
+body   2xx with an empty body                                           soft_404
+redir  to the site root / to an error URL / to a login-subscribe-      redirect_home /
+       consent page / to where the random probe lands / same text       soft_404 /
+       (similarity >= 0.6) / to a section (shorter path, unrelated)     blocked /
+                                                                        redirect_section
+                                                                        / moved
+keep   archived text still there (similarity >= 0.8)                    alive or changed
+wall   paywall, consent or bot-challenge markers with a short text      blocked
+probe  same page as a random URL of the same shape (similarity >= 0.9)  soft_404
+text   a not-found / removal phrase in title, h1 or og:title with a     soft_404 /
+       short main text (< 150 words), or in a very short main text      removal_notice
+drift  unrelated to the archived text (cosine < 0.10 and 85 % fewer     replaced
+       words, or a new unrelated headline)
+       otherwise, with an archived text                                 changed
+       otherwise                                                        alive
+=====  ===============================================================  ================
 
 A phrase anywhere else (a footer widget, a sidebar, a long article that quotes it)
 means nothing: the RFI seed page carries a "Page non trouvée" block under a full
@@ -38,153 +47,44 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.items import LivenessResult, Verdict
-from crawler.urls import is_site_root
+from crawler.items import LivenessResult, Probe, Verdict
+from crawler.lexicon import NOT_FOUND_PHRASES, REMOVAL_PHRASES, WALL_MARKUP, WALL_PHRASES
+from crawler.similarity import cosine, word_count, word_drop
+from crawler.urls import canonicalize, is_site_root
 
 SHORT_TEXT_WORDS = 150  # main text shorter than this may be a notice, not an article
 VERY_SHORT_TEXT_WORDS = 60  # a phrase in main text this short counts even outside title/h1
+KEEP_SIMILARITY = 0.8  # the archived text is still there
+MOVED_SIMILARITY = 0.6  # a redirect target carrying the archived text
+PROBE_SIMILARITY = 0.9  # the page is what any random URL of the site returns
+REPLACED_SIMILARITY = 0.10  # AlNoamany et al. 2016: off-topic below this cosine ...
+REPLACED_DROP = 0.85  # ... with at least this drop in word count
+UNCHANGED_SIMILARITY = 0.995
 
-NOT_FOUND_PHRASES: dict[str, tuple[str, ...]] = {
-    "en": (
-        "page not found",
-        "404 not found",
-        "error 404",
-        "the page you requested could not be found",
-        "this page doesn't exist",
-        "this page does not exist",
-        "this page cannot be found",
-        "page cannot be found",
-        "we can't find that page",
-        "we couldn't find that page",
-        "sorry, the page you requested could not be found",
-    ),
-    "fr": (
-        "page non trouvée",
-        "page introuvable",
-        "erreur 404",
-        "cette page est introuvable",
-        "cette page n'existe pas",
-        "la page que vous recherchez n'existe pas",
-        "la page demandée n'existe pas",
-        "contenu introuvable",
-        "article introuvable",
-    ),
-    "de": (
-        "seite nicht gefunden",
-        "fehler 404",
-        "404-fehler",
-        "diese seite kann nicht gefunden werden",
-        "diese seite existiert nicht",
-        "die angeforderte seite existiert nicht",
-        "die seite wurde nicht gefunden",
-    ),
-    "es": (
-        "página no encontrada",
-        "error 404",
-        "no se encuentra esta página",
-        "la página que buscas no existe",
-        "esta página no existe",
-        "no se ha encontrado la página",
-    ),
-    "it": (
-        "pagina non trovata",
-        "errore 404",
-        "questa pagina non può essere trovata",
-        "la pagina che stai cercando non esiste",
-        "pagina non esistente",
-    ),
-    "pt": (
-        "página não encontrada",
-        "erro 404",
-        "esta página não pode ser encontrada",
-        "a página que você procura não existe",
-        "a página que procura não existe",
-    ),
-    "ar": (
-        "الصفحة غير موجودة",
-        "لم يتم العثور على الصفحة",
-        "الصفحة التي تبحث عنها غير موجودة",
-        "هذه الصفحة غير موجودة",
-        "صفحة غير موجودة",
-        "خطأ 404",
-    ),
-}
-
-REMOVAL_PHRASES: dict[str, tuple[str, ...]] = {
-    "en": (
-        "this article is no longer available",
-        "this content is no longer available",
-        "this article has been removed",
-        "this page has been removed",
-        "this page is no longer available",
-        "the page you are looking for has been removed",
-        "this story has been removed",
-        "this article has been deleted",
-        "this story is no longer available",
-    ),
-    "fr": (
-        "n'existe pas ou n'est plus disponible",
-        "cet article n'est plus disponible",
-        "ce contenu n'est plus disponible",
-        "cet article n'existe plus",
-        "cet article a été retiré",
-        "cet article a été supprimé",
-        "ce contenu a été supprimé",
-        "cette page n'est plus disponible",
-    ),
-    "de": (
-        "dieser beitrag ist nicht mehr verfügbar",
-        "der gewünschte beitrag ist nicht mehr verfügbar",
-        "der gewünschte beitrag ist leider nicht mehr vorhanden",
-        "dieser artikel ist nicht mehr verfügbar",
-        "dieser inhalt ist nicht mehr verfügbar",
-        "der artikel wurde entfernt",
-        "depubliziert",
-    ),
-    "es": (
-        "este artículo ya no está disponible",
-        "este contenido ya no está disponible",
-        "el contenido ya no está disponible",
-        "este artículo ha sido eliminado",
-    ),
-    "it": (
-        "questo articolo non è più disponibile",
-        "questo contenuto non è più disponibile",
-        "il contenuto non è disponibile",
-        "questo articolo è stato rimosso",
-    ),
-    "pt": (
-        "este artigo não está mais disponível",
-        "este artigo já não está disponível",
-        "este conteúdo não está mais disponível",
-        "este conteúdo já não está disponível",
-    ),
-    "ar": ("هذا المحتوى غير متوفر", "هذا المقال غير متوفر", "المحتوى غير متاح", "تم حذف هذا المقال"),
-}
-
-ERROR_URL = re.compile(
-    r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE
-)
+ERROR_URL = re.compile(r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE)
 WALL_URL = re.compile(
     r"(^|[./-])(login|signin|sign-in|connexion|subscribe|subscription|abonnement|abonnements|abo|"
-    r"consent|privacy-gate|paywall|register|account)([./-]|$)",
+    r"consent|privacy-gate|paywall|register|account|captcha|challenge)([./-]|$)",
     re.IGNORECASE,
 )
 
 
-def _norm(text: str) -> str:
+def normalise(text: str) -> str:
+    """Lowercase, NFKC, typographic apostrophes folded, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _compile(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    phrases = sorted({_norm(p) for ps in table.values() for p in ps}, key=len, reverse=True)
+def _compile(*tables: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    phrases = sorted({normalise(p) for t in tables for ps in t.values() for p in ps}, key=len, reverse=True)
     return re.compile("|".join(re.escape(p) for p in phrases))
 
 
 NOT_FOUND_RE = _compile(NOT_FOUND_PHRASES)
 REMOVAL_RE = _compile(REMOVAL_PHRASES)
+WALL_RE = _compile(WALL_PHRASES)
+WALL_MARKUP_RE = re.compile("|".join(re.escape(m) for m in WALL_MARKUP), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,7 +98,16 @@ class Observation:
     headers: Mapping[str, str] = field(default_factory=dict)  # lowercase names
     html: str | None = None  # decoded body of an HTML response
     body_length: int | None = None  # bytes received
-    error: str | None = None  # "dns" | "timeout" | "connection" | "tls" | other failure name
+    error: str | None = None  # "nxdomain" | "dns" | "timeout" | "connection" | "tls" | other failure name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Known:
+    """What the archive knows about the URL when it is re-checked."""
+
+    archived_title: str | None = None
+    archived_text: str | None = None
+    probe: Probe | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +118,7 @@ class PageSignals:
     h1: str = ""
     og_title: str = ""
     not_free: bool = False  # JSON-LD isAccessibleForFree is false
+    wall_markup: bool = False  # consent-manager, paywall or bot-challenge markup
 
 
 def page_signals(html: str | None) -> PageSignals:
@@ -223,71 +133,145 @@ def page_signals(html: str | None) -> PageSignals:
         for el in doc.xpath(xpath):
             text = el if isinstance(el, str) else el.text_content()
             if text and text.strip():
-                return _norm(text)
+                return normalise(text)
         return ""
 
-    not_free = False
-    for script in doc.xpath('//script[@type="application/ld+json"]/text()'):
-        if re.search(r'"isAccessibleForFree"\s*:\s*("false"|false|"False")', script):
-            not_free = True
-            break
+    not_free = any(
+        re.search(r'"isAccessibleForFree"\s*:\s*("false"|false|"False")', script)
+        for script in doc.xpath('//script[@type="application/ld+json"]/text()')
+    )
+    markup = " ".join(
+        v for v in doc.xpath("//body//@id | //body//@class | //script/@src | //iframe/@src") if isinstance(v, str)
+    )
     return PageSignals(
         title=first("//title"),
         h1=first("//h1"),
         og_title=first('//meta[@property="og:title"]/@content'),
         not_free=not_free,
+        wall_markup=bool(WALL_MARKUP_RE.search(markup)),
     )
 
 
-def classify(obs: Observation, *, main_text: str | None = None) -> LivenessResult:
-    """The verdict for one observation; ``main_text`` is the extractor's body text, if any."""
+def _result(verdict: Verdict, *reasons: str) -> LivenessResult:
+    return LivenessResult(verdict=verdict, reasons=reasons)
+
+
+def _http(obs: Observation) -> LivenessResult | None:
+    """Rules decided by the transport alone."""
     if obs.status is None:
-        return LivenessResult(verdict=Verdict.TRANSIENT, reasons=(f"net:{obs.error or 'unknown'}",))
+        if obs.error == "nxdomain":
+            return _result(Verdict.DOMAIN_GONE, "net:nxdomain")
+        return _result(Verdict.TRANSIENT, f"net:{obs.error or 'unknown'}")
     status = obs.status
+    if status == 304:
+        return _result(Verdict.ALIVE, "http:304-not-modified")
     if status in (408, 429) or status >= 500:
-        return LivenessResult(verdict=Verdict.TRANSIENT, reasons=(f"http:{status}",))
+        return _result(Verdict.TRANSIENT, f"http:{status}")
     if status in (401, 403, 407, 451):
-        return LivenessResult(verdict=Verdict.BLOCKED, reasons=(f"http:{status}",))
+        return _result(Verdict.BLOCKED, f"http:{status}")
     if status == 410:
-        return LivenessResult(verdict=Verdict.GONE, reasons=("http:410",))
+        return _result(Verdict.GONE, "http:410")
     if status >= 400:
-        return LivenessResult(verdict=Verdict.NOT_FOUND, reasons=(f"http:{status}",))
-    if status >= 300:  # a redirect that was not followed (loop cut, max hops, missing Location)
-        return LivenessResult(verdict=Verdict.TRANSIENT, reasons=(f"http:{status}-unfollowed",))
+        return _result(Verdict.NOT_FOUND, f"http:{status}")
+    if status >= 300:  # a redirect that was not followed (loop cut, max hops, no Location)
+        return _result(Verdict.TRANSIENT, f"http:{status}-unfollowed")
     if status == 204 or obs.body_length == 0 or (obs.html is not None and not obs.html.strip()):
-        return LivenessResult(verdict=Verdict.SOFT_404, reasons=("body:empty",))
+        return _result(Verdict.SOFT_404, "body:empty")
+    return None
 
-    final = obs.final_url or obs.url
-    if obs.redirect_chain:
-        if is_site_root(final) and not is_site_root(obs.url):
-            return LivenessResult(verdict=Verdict.REDIRECT_HOME, reasons=("redirect:root",))
-        if ERROR_URL.search(urlsplit(final).path + "?" + urlsplit(final).query):
-            return LivenessResult(verdict=Verdict.SOFT_404, reasons=("redirect:error-url",))
-        wall = urlsplit(final)
-        if WALL_URL.search(wall.hostname or "") or WALL_URL.search(wall.path):
-            return LivenessResult(verdict=Verdict.BLOCKED, reasons=("redirect:wall",))
-    if is_site_root(obs.url) or obs.html is None:
-        return LivenessResult(
-            verdict=Verdict.ALIVE, reasons=("root" if obs.html is not None else "not-html",)
-        )
 
-    signals = page_signals(obs.html)
-    text = _norm(main_text or "")
-    words = len(text.split())
-    short = words < SHORT_TEXT_WORDS
-    if signals.not_free and short:
-        return LivenessResult(verdict=Verdict.BLOCKED, reasons=("paywall:isAccessibleForFree",))
-    if short:
+def _section_like(original: str, final: str) -> bool:
+    """``final`` looks like a listing above ``original``: a shorter path without digits in its last part."""
+    before = [s for s in urlsplit(original).path.split("/") if s]
+    after = [s for s in urlsplit(final).path.split("/") if s]
+    return len(after) < len(before) and not re.search(r"\d", after[-1] if after else "")
+
+
+def _redirect(obs: Observation, final: str, text: str, known: Known) -> LivenessResult | None:
+    """Rules about where a redirect landed."""
+    if is_site_root(final) and not is_site_root(obs.url):
+        return _result(Verdict.REDIRECT_HOME, "redirect:root")
+    parts = urlsplit(final)
+    if ERROR_URL.search(f"{parts.path}?{parts.query}"):
+        return _result(Verdict.SOFT_404, "redirect:error-url")
+    if WALL_URL.search(parts.hostname or "") or WALL_URL.search(parts.path):
+        return _result(Verdict.BLOCKED, "redirect:wall")
+    probe = known.probe
+    if probe is not None and probe.redirected and probe.final_url and canonicalize(probe.final_url) == canonicalize(
+        final
+    ):
+        return _result(Verdict.REDIRECT_SECTION, "redirect:probe-sink")
+    sim = cosine(known.archived_text, text) if known.archived_text else None
+    if sim is not None and sim >= MOVED_SIMILARITY:
+        return _result(Verdict.MOVED, f"redirect:same-text:{sim:.2f}")
+    if _section_like(obs.url, final) and (sim is None or sim < REPLACED_SIMILARITY):
+        return _result(Verdict.REDIRECT_SECTION, "redirect:section")
+    return None
+
+
+def _phrases(signals: PageSignals, text: str, words: int) -> LivenessResult | None:
+    """Not-found and removal phrases, only where they mean the page itself."""
+    if words < SHORT_TEXT_WORDS:
         for where, value in (("title", signals.title), ("h1", signals.h1), ("og:title", signals.og_title)):
             if REMOVAL_RE.search(value):
-                return LivenessResult(verdict=Verdict.REMOVAL_NOTICE, reasons=(f"phrase:removal:{where}",))
+                return _result(Verdict.REMOVAL_NOTICE, f"phrase:removal:{where}")
             if NOT_FOUND_RE.search(value):
-                return LivenessResult(verdict=Verdict.SOFT_404, reasons=(f"phrase:not-found:{where}",))
+                return _result(Verdict.SOFT_404, f"phrase:not-found:{where}")
     if words < VERY_SHORT_TEXT_WORDS:
         if REMOVAL_RE.search(text):
-            return LivenessResult(verdict=Verdict.REMOVAL_NOTICE, reasons=("phrase:removal:short-text",))
+            return _result(Verdict.REMOVAL_NOTICE, "phrase:removal:short-text")
         if NOT_FOUND_RE.search(text):
-            return LivenessResult(verdict=Verdict.SOFT_404, reasons=("phrase:not-found:short-text",))
+            return _result(Verdict.SOFT_404, "phrase:not-found:short-text")
+    return None
+
+
+def classify(obs: Observation, *, main_text: str | None = None, known: Known | None = None) -> LivenessResult:
+    """The verdict for one observation; ``main_text`` is the extractor's body text, if any."""
+    known = known or Known()
+    decided = _http(obs)
+    if decided is not None:
+        return decided
+    final = obs.final_url or obs.url
+    text = normalise(main_text or "")
+    if obs.redirect_chain and canonicalize(final) != canonicalize(obs.url):
+        decided = _redirect(obs, final, text, known)
+        if decided is not None:
+            return decided
+    if is_site_root(obs.url) or obs.html is None:
+        return _result(Verdict.ALIVE, "root" if obs.html is not None else "not-html")
+
+    signals = page_signals(obs.html)
+    words = word_count(text)
+    short = words < SHORT_TEXT_WORDS
+    sim = cosine(known.archived_text, text) if known.archived_text else None
+    if sim is not None and sim >= KEEP_SIMILARITY:
+        return _unchanged_or_changed(sim, signals, known)
+    if short and (signals.not_free or signals.wall_markup or WALL_RE.search(text) or WALL_RE.search(signals.title)):
+        marker = "isAccessibleForFree" if signals.not_free else "markup" if signals.wall_markup else "phrase"
+        return _result(Verdict.BLOCKED, f"wall:{marker}")
+    probe = known.probe
+    if probe is not None and probe.status is not None and 200 <= probe.status < 300:
+        probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
+        if probe_sim >= PROBE_SIMILARITY:
+            return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}")
+    decided = _phrases(signals, text, words)
+    if decided is not None:
+        return decided
     if short and ERROR_URL.search(urlsplit(final).path):
-        return LivenessResult(verdict=Verdict.SOFT_404, reasons=("url:error-path",))
-    return LivenessResult(verdict=Verdict.ALIVE, reasons=(f"text:{words}-words",))
+        return _result(Verdict.SOFT_404, "url:error-path")
+    if sim is not None:
+        title_sim = cosine(known.archived_title, signals.h1 or signals.title) if known.archived_title else 1.0
+        if sim < REPLACED_SIMILARITY and word_drop(known.archived_text, text) >= REPLACED_DROP:
+            return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", "words:dropped")
+        if sim < REPLACED_SIMILARITY and title_sim < REPLACED_SIMILARITY:
+            return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", f"title-similarity:{title_sim:.2f}")
+        return _result(Verdict.CHANGED, f"similarity:{sim:.2f}")
+    return _result(Verdict.ALIVE, f"text:{words}-words")
+
+
+def _unchanged_or_changed(sim: float, signals: PageSignals, known: Known) -> LivenessResult:
+    title_now = signals.h1 or signals.title
+    same_title = not known.archived_title or normalise(known.archived_title) in (title_now, signals.title)
+    if sim >= UNCHANGED_SIMILARITY and same_title:
+        return _result(Verdict.ALIVE, f"similarity:{sim:.2f}")
+    return _result(Verdict.CHANGED, f"similarity:{sim:.2f}", *(() if same_title else ("title-changed",)))

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from crawler.extract import decode_html, extract_article
-from crawler.items import Verdict
 from crawler.liveness import Observation, classify
 from crawler.settings import DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, USER_AGENT
 
@@ -60,6 +59,6 @@ def inspect_page(file_or_url: str, *, url: str | None, now: datetime) -> dict[st
             "status": status,
             "final_url": final,
         },
-        "article": article if verdict.verdict is Verdict.ALIVE else None,
-        "extracted_anyway": article if article is not None and verdict.verdict is not Verdict.ALIVE else None,
+        "article": article if verdict.verdict.is_alive else None,
+        "extracted_anyway": article if article is not None and not verdict.verdict.is_alive else None,
     }

@@ -18,17 +18,21 @@ from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from crawler.config import load_config, resolve_database_url
-from crawler.items import FetchResult
-from storage.archive import count_outcome, record_fetch
+from crawler.items import FetchResult, Probe
+from crawler.lifecycle import Policy
+from storage.archive import count_outcome, record_fetch, save_probe
 from storage.db import check_schema, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    def __init__(self, database_url: str, run_id: int | None = None, crawler: Any = None) -> None:
+    def __init__(
+        self, database_url: str, run_id: int | None = None, crawler: Any = None, policy: Policy | None = None
+    ) -> None:
         self.database_url = database_url
         self.run_id = run_id
+        self.policy = policy or Policy()
         self.crawler = crawler
         self.engine: Any = None
         self.Session: Any = None
@@ -37,11 +41,14 @@ class ArchivePipeline:
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         settings = crawler.settings
-        url = settings.get("MORGUE_DATABASE_URL") or resolve_database_url(
-            None, load_config(settings.get("MORGUE_CONFIG") or None)
-        )
+        url = settings.get("MORGUE_DATABASE_URL")
+        policy = settings.get("MORGUE_POLICY")
+        if not url or policy is None:
+            config = load_config(settings.get("MORGUE_CONFIG") or None)
+            url = url or resolve_database_url(None, config)
+            policy = policy or config.liveness
         run_id = settings.getint("MORGUE_RUN_ID") or None
-        return cls(url, run_id, crawler)
+        return cls(url, run_id, crawler, policy)
 
     def open_spider(self) -> None:
         self.engine = make_engine(self.database_url)
@@ -53,12 +60,15 @@ class ArchivePipeline:
             self.engine.dispose()
 
     def process_item(self, item: Any) -> Any:
-        if not isinstance(item, FetchResult) or self.failed:
+        if not isinstance(item, FetchResult | Probe) or self.failed:
             return item
         for attempt in (1, 2):
             try:
                 with self.Session.begin() as session:
-                    outcome = record_fetch(session, item, run_id=self.run_id)
+                    if isinstance(item, Probe):
+                        save_probe(session, item)
+                        return item
+                    outcome = record_fetch(session, item, run_id=self.run_id, policy=self.policy)
                     if self.run_id is not None:
                         count_outcome(session, self.run_id, outcome, error=item.error is not None)
                 return item

@@ -40,3 +40,5 @@ ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
+
+DNS_RESOLVER = "crawler.dns.MorgueResolver"

@@ -12,14 +12,15 @@ import enum
 import hashlib
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.items import Article as ArticleItem
-from crawler.items import FetchResult, Verdict
+from crawler.items import FetchResult, Probe
+from crawler.lifecycle import Policy, UrlState, advance, next_check
 from crawler.urls import canonicalize
 from storage import models
 
@@ -64,9 +65,7 @@ def start_run(session: Session, *, kind: str, command: str | None, now: datetime
     return run
 
 
-def finish_run(
-    session: Session, run_id: int, *, status: str, now: datetime, message: str | None = None
-) -> None:
+def finish_run(session: Session, run_id: int, *, status: str, now: datetime, message: str | None = None) -> None:
     run = session.get(models.CrawlRun, run_id)
     if run is None:
         return
@@ -168,53 +167,104 @@ def _store_article(
     return article, outcome
 
 
-def _apply_observation(article: models.Article, result: FetchResult) -> None:
-    """Move the article's status on one observation (the full state machine lands with re-checks)."""
+def _state_of(article: models.Article) -> UrlState:
+    return UrlState(
+        status=article.status,
+        removal_reason=article.removal_reason,
+        streak=article.streak,
+        last_counted_at=article.last_counted_at,
+        suspect_since=article.suspect_since,
+        removed_at=article.removed_at,
+        transient_streak=article.transient_streak,
+        transient_since=article.transient_since,
+    )
+
+
+def _apply_observation(
+    session: Session, article: models.Article, result: FetchResult, fetch: models.Fetch, policy: Policy
+) -> None:
+    """Advance the article's liveness state machine by one observation; record its events."""
     if result.fetched_at < article.last_checked_at:
         return  # an older observation arriving late never overrides a newer one
     article.last_checked_at = result.fetched_at
     article.last_verdict = result.verdict.value
-    if result.verdict is Verdict.ALIVE:
-        article.status = "alive"
-        article.removed_at = None
-        article.removal_reason = None
-    elif result.verdict.is_dead and article.status == "alive":
-        article.status = "suspect"
+    if result.verdict.is_alive and result.status != 304 and canonicalize(result.final_url or result.url) == (
+        article.canonical_url
+    ):  # validators of the article's own URL, not of an alias (AMP, tracking variant)
+        article.etag, article.last_modified = result.etag, result.last_modified
+    if result.verdict.is_alive:
+        article.last_seen_at = max(article.last_seen_at, result.fetched_at)
+    state, events = advance(_state_of(article), result.verdict, result.fetched_at, policy)
+    article.status = state.status
+    article.removal_reason = state.removal_reason
+    article.streak = state.streak
+    article.last_counted_at = state.last_counted_at
+    article.suspect_since = state.suspect_since
+    article.removed_at = state.removed_at
+    article.transient_streak = state.transient_streak
+    article.transient_since = state.transient_since
+    published = session.scalar(
+        select(models.ArticleVersion.published_at)
+        .where(models.ArticleVersion.article_id == article.id)
+        .order_by(models.ArticleVersion.number.desc())
+        .limit(1)
+    )
+    article.next_check_at = next_check(
+        state,
+        url=article.canonical_url,
+        published_at=published,
+        first_seen_at=article.first_seen_at,
+        now=result.fetched_at,
+        policy=policy,
+    )
+    for kind in events:
+        session.add(
+            models.ArticleEvent(
+                article_id=article.id,
+                fetch_id=fetch.id,
+                kind=kind,
+                verdict=result.verdict.value,
+                at=result.fetched_at,
+            )
+        )
 
 
-def record_fetch(session: Session, result: FetchResult, *, run_id: int | None = None) -> Outcome:
+def record_fetch(
+    session: Session, result: FetchResult, *, run_id: int | None = None, policy: Policy | None = None
+) -> Outcome:
     """Store one fetch; returns what it did to the archive. Never commits."""
     source = get_or_create_source(session, result.source, now=result.fetched_at)
     article: models.Article | None = None
     outcome = Outcome.OTHER
-    if result.kind == "article" and result.article is not None and result.verdict is Verdict.ALIVE:
+    if result.kind == "article" and result.article is not None and result.verdict.is_alive:
         article, outcome = _store_article(session, result, result.article, source)
     else:
         article = find_article(session, [result.url])
         if result.verdict.is_dead:
             outcome = Outcome.DEAD
-    if article is not None:
-        _apply_observation(article, result)
-    session.add(
-        models.Fetch(
-            run_id=run_id,
-            source_id=source.id,
-            article_id=article.id if article is not None else None,
-            kind=result.kind,
-            url=result.url,
-            final_url=result.final_url,
-            redirect_chain=list(result.redirect_chain),
-            status=result.status,
-            verdict=result.verdict.value,
-            reasons=list(result.reasons),
-            error=result.error,
-            content_type=result.content_type,
-            body_sha256=result.body_sha256,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            fetched_at=result.fetched_at,
-        )
+    fetch = models.Fetch(
+        run_id=run_id,
+        source_id=source.id,
+        article_id=article.id if article is not None else None,
+        kind=result.kind,
+        url=result.url,
+        final_url=result.final_url,
+        redirect_chain=list(result.redirect_chain),
+        status=result.status,
+        verdict=result.verdict.value,
+        reasons=list(result.reasons),
+        error=result.error,
+        content_type=result.content_type,
+        body_sha256=result.body_sha256,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        fetched_at=result.fetched_at,
+        evidence=result.evidence,
     )
+    session.add(fetch)
+    session.flush()
+    if article is not None:
+        _apply_observation(session, article, result, fetch, policy or Policy())
     return outcome
 
 
@@ -231,3 +281,21 @@ def count_outcome(session: Session, run_id: int, outcome: Outcome, *, error: boo
         run.articles_updated += 1
     elif outcome is Outcome.DEAD:
         run.dead_found += 1
+
+
+PROBE_TTL = timedelta(days=30)
+
+
+def save_probe(session: Session, probe: Probe, *, ttl: timedelta = PROBE_TTL) -> None:
+    """Store (or replace) the probe fingerprint of one host and directory, valid for ``ttl``."""
+    if probe.fetched_at is None:
+        raise ValueError("a probe needs its fetched_at time")
+    existing = session.scalar(
+        select(models.SiteProbe).where(models.SiteProbe.host == probe.host, models.SiteProbe.pattern == probe.pattern)
+    )
+    row = existing or models.SiteProbe(host=probe.host, pattern=probe.pattern)
+    row.url, row.status, row.final_url, row.redirected = probe.url, probe.status, probe.final_url, probe.redirected
+    row.title, row.text = probe.title, probe.text
+    row.fetched_at, row.expires_at = probe.fetched_at, probe.fetched_at + ttl
+    if existing is None:
+        session.add(row)

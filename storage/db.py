@@ -56,9 +56,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     try:
         return create_engine(parsed, **kwargs)
     except Exception as exc:
-        raise DatabaseError(
-            f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}"
-        ) from None
+        raise DatabaseError(f"cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}") from None
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -110,11 +111,19 @@ class Article(Base):
     removed_at: Mapped[datetime | None]
     removal_reason: Mapped[str | None] = mapped_column(String(32))
     last_verdict: Mapped[str] = mapped_column(String(32))
+    # the removal state machine (crawler.lifecycle.UrlState)
+    streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_counted_at: Mapped[datetime | None]
+    suspect_since: Mapped[datetime | None]
+    transient_streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transient_since: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    # validators of the latest alive response, for conditional re-checks
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
 
     source: Mapped[Source] = relationship()
-    versions: Mapped[list[ArticleVersion]] = relationship(
-        back_populates="article", order_by="ArticleVersion.number"
-    )
+    versions: Mapped[list[ArticleVersion]] = relationship(back_populates="article", order_by="ArticleVersion.number")
     urls: Mapped[list[ArticleUrl]] = relationship(back_populates="article")
 
     def __repr__(self) -> str:
@@ -189,6 +198,39 @@ class Fetch(Base):
     etag: Mapped[str | None] = mapped_column(String(255))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
+    evidence: Mapped[bytes | None] = mapped_column(LargeBinary)  # body of removal-type responses (<= 256 KiB)
 
     def __repr__(self) -> str:
         return f"Fetch(id={self.id}, url={self.url!r}, status={self.status}, verdict={self.verdict!r})"
+
+
+class ArticleEvent(Base):
+    """A change of an article's liveness state: suspect, removed, restored, unreachable, blocked."""
+
+    __tablename__ = "article_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    fetch_id: Mapped[int | None] = mapped_column(ForeignKey("fetches.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+
+
+class SiteProbe(Base):
+    """What a random URL of one shape on one host returned (the soft-404 fingerprint), cached."""
+
+    __tablename__ = "site_probes"
+    __table_args__ = (UniqueConstraint("host", "pattern"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pattern: Mapped[str] = mapped_column(String(1024))  # the probed URL's directory
+    url: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    redirected: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

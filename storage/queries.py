@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from crawler.items import DEAD_VERDICTS
+from crawler.items import DEAD_VERDICTS, Probe
 from crawler.urls import canonicalize
 from storage import models
 
@@ -138,9 +138,7 @@ def find_articles(session: Session, f: ArticleFilter) -> list[dict[str, Any]]:
 
 def iter_articles(session: Session, f: ArticleFilter) -> Iterator[dict[str, Any]]:
     """Like :func:`find_articles`, streamed (for exports of the whole archive)."""
-    for article, version, source, versions in session.execute(
-        _base_query(f).execution_options(yield_per=500)
-    ):
+    for article, version, source, versions in session.execute(_base_query(f).execution_options(yield_per=500)):
         yield _record(article, version, source, versions)
 
 
@@ -229,3 +227,75 @@ def run_summary(session: Session, run_id: int) -> dict[str, Any] | None:
         "errors": run.errors,
         "message": run.message,
     }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DueArticle:
+    url: str  # where it was last seen alive (latest version's URL)
+    source: str
+    title: str | None
+    body: str | None
+    etag: str | None
+    last_modified: str | None
+    status: str
+
+
+def due_for_recheck(
+    session: Session,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    sources: tuple[str, ...] = (),
+    everything: bool = False,
+) -> list[DueArticle]:
+    """Articles whose next check is due (all of them with ``everything``), most overdue first."""
+    latest = _latest_numbers()
+    V = models.ArticleVersion  # noqa: N806 - a table alias
+    q = (
+        select(models.Article, V.url, V.title, V.body, models.Source.name)
+        .join(models.Source, models.Source.id == models.Article.source_id)
+        .join(latest, latest.c.article_id == models.Article.id)
+        .join(V, (V.article_id == models.Article.id) & (V.number == latest.c.number))
+    )
+    if not everything:
+        q = q.where(or_(models.Article.next_check_at.is_(None), models.Article.next_check_at <= now))
+    if sources:
+        q = q.where(models.Source.name.in_(sources))
+    q = q.order_by(models.Article.next_check_at.asc(), models.Article.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [
+        DueArticle(
+            url=url, source=source, title=title, body=body, etag=a.etag, last_modified=a.last_modified, status=a.status
+        )
+        for a, url, title, body, source in session.execute(q)
+    ]
+
+
+def fresh_probes(session: Session, *, now: datetime) -> dict[tuple[str, str], Probe]:
+    """Cached site probes that have not expired, by (host, directory)."""
+    rows = session.scalars(select(models.SiteProbe).where(models.SiteProbe.expires_at > now))
+    return {
+        (r.host, r.pattern): Probe(
+            url=r.url,
+            status=r.status,
+            final_url=r.final_url,
+            redirected=r.redirected,
+            title=r.title,
+            text=r.text,
+            host=r.host,
+            pattern=r.pattern,
+            fetched_at=r.fetched_at,
+        )
+        for r in rows
+    }
+
+
+def latest_versions(session: Session, article_ids: list[int]) -> dict[int, models.ArticleVersion]:
+    """The newest version of each article in ``article_ids``."""
+    if not article_ids:
+        return {}
+    latest = _latest_numbers()
+    V = models.ArticleVersion  # noqa: N806 - a table alias
+    q = select(V).join(latest, (latest.c.article_id == V.article_id) & (latest.c.number == V.number))
+    return {v.article_id: v for v in session.scalars(q.where(V.article_id.in_(article_ids)))}

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -25,17 +26,26 @@ def invoke(*args: str) -> object:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
-def test_every_command_has_help_with_an_example(name: str) -> None:
-    result = invoke(name, "--help")
+def _command_paths(group: click.Group = cli, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for name, command in sorted(group.commands.items()):
+        paths.append((*prefix, name))
+        if isinstance(command, click.Group):
+            paths += _command_paths(command, (*prefix, name))
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=" ".join)
+def test_every_command_has_help_with_an_example(path: tuple[str, ...]) -> None:
+    result = invoke(*path, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output
 
 
 def test_commands_are_in_the_readme() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
-    for name in cli.commands:
-        assert f"`morgue {name}" in readme, name
+    for path in _command_paths():
+        assert f"`morgue {' '.join(path)}" in readme, path
 
 
 @pytest.fixture

@@ -203,7 +203,7 @@ CASES = [
         ),
         "Le début de l'article. Réservé aux abonnés.",
         Verdict.BLOCKED,
-        "paywall:isAccessibleForFree",
+        "wall:isAccessibleForFree",
     ),
     (
         "paywall, full text",

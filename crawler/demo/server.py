@@ -11,6 +11,7 @@ A site is a folder. ``GET /a/b`` serves ``a/b``, ``a/b.html`` or ``a/b/index.htm
 
 ``"*"`` applies to every path that has neither a route nor a file (a catch-all site).
 
+Files answered with 200 carry an ETag, and ``If-None-Match`` with it gets a 304.
 A missing path answers 404 with ``_404.html`` when it exists. In text files
 (.html, .xml, .txt, .json) ``{{BASE}}`` becomes the server's base URL, so sitemaps and
 feeds can hold absolute URLs. The server binds to 127.0.0.1 only.
@@ -18,6 +19,7 @@ feeds can hold absolute URLs. The server binds to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import threading
@@ -113,6 +115,10 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                     f = f if f.exists() else None
             if f is not None:
                 body = site.render(f)
+                if status == 200:
+                    headers.setdefault("ETag", '"' + hashlib.sha1(body).hexdigest()[:16] + '"')
+                    if self.headers.get("If-None-Match") == headers["ETag"]:
+                        status, body = 304, b""
                 headers.setdefault(
                     "Content-Type",
                     CONTENT_TYPES.get(f.suffix)

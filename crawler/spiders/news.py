@@ -27,9 +27,7 @@ from crawler.urls import canonicalize, in_domains, strip_tracking
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(
-        self, sources: list[Source] | tuple[Source, ...] = (), max_sitemap_depth: int = 3, **kw: Any
-    ):
+    def __init__(self, sources: list[Source] | tuple[Source, ...] = (), max_sitemap_depth: int = 3, **kw: Any):
         super().__init__(**kw)
         self.sources = tuple(sources)
         self.max_sitemap_depth = max_sitemap_depth
@@ -54,9 +52,7 @@ class NewsSpider(scrapy.Spider):
             for url in source.start_urls:
                 yield self._request(url, source, self.parse_listing, first=True)
 
-    def _request(
-        self, url: str, source: Source, callback: Any, first: bool = False, **cb: Any
-    ) -> scrapy.Request:
+    def _request(self, url: str, source: Source, callback: Any, first: bool = False, **cb: Any) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=callback,
@@ -67,9 +63,7 @@ class NewsSpider(scrapy.Spider):
             meta={"morgue_kind": _KINDS.get(callback.__name__, "article"), "morgue_source": source.name},
         )
 
-    def _article_requests(
-        self, links: list[Link] | Iterator[str], source: Source
-    ) -> Iterator[scrapy.Request]:
+    def _article_requests(self, links: list[Link] | Iterator[str], source: Source) -> Iterator[scrapy.Request]:
         for link in links:
             link = link if isinstance(link, Link) else Link(url=link)
             if not in_domains(link.url, source.allowed_domains) or not source.is_article_url(link.url):
@@ -78,9 +72,7 @@ class NewsSpider(scrapy.Spider):
             if key in self.seen:
                 continue
             self.seen.add(key)
-            yield self._request(
-                strip_tracking(link.url), source, self.parse_article, listed_date=link.published_raw
-            )
+            yield self._request(strip_tracking(link.url), source, self.parse_article, listed_date=link.published_raw)
 
     # -- callbacks -----------------------------------------------------------------------
 
@@ -129,12 +121,8 @@ class NewsSpider(scrapy.Spider):
                 self.seen.add(key)
                 yield self._request(link.url, source, self.parse_sitemap, depth=depth + 1)
 
-    def parse_article(
-        self, response: Response, source: Source, listed_date: str | None = None
-    ) -> Iterator[Any]:
-        yield response_result(
-            response, source=source.name, kind="article", now=_now(), listed_date=listed_date
-        )
+    def parse_article(self, response: Response, source: Source, listed_date: str | None = None) -> Iterator[Any]:
+        yield response_result(response, source=source.name, kind="article", now=_now(), listed_date=listed_date)
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
         request = failure.request  # type: ignore[attr-defined]

@@ -13,11 +13,12 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.extract import extract_article
-from crawler.items import FetchResult, Verdict
-from crawler.liveness import Observation, classify
+from crawler.items import FetchResult, Probe
+from crawler.liveness import Known, Observation, classify
 from crawler.normalize import parse_datetime
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+EVIDENCE_BYTES = 256 * 1024
 
 FAILURE_KINDS = {
     "CannotResolveHostError": "dns",
@@ -43,6 +44,8 @@ FAILURE_KINDS = {
 def failure_kind(exc: BaseException) -> str:
     """A short, stable name for why no response arrived."""
     message = str(exc)
+    if "nxdomain:" in message:
+        return "nxdomain"
     if "max redirections" in message:
         return "redirect-loop"
     if "max size" in message or "maxsize" in message:
@@ -66,6 +69,7 @@ def response_result(
     now: datetime,
     listed_date: str | None = None,
     error: str | None = None,
+    known: Known | None = None,
 ) -> FetchResult:
     chain = tuple(response.meta.get("redirect_urls", ()))
     requested = chain[0] if chain else response.url
@@ -90,18 +94,11 @@ def response_result(
         body_length=len(response.body),
         headers={"content-type": content_type or ""},
     )
-    verdict = classify(observation, main_text=article.body if article else None)
-    if (
-        article is not None
-        and verdict.verdict is Verdict.ALIVE
-        and article.published_at is None
-        and listed_date
-    ):
+    verdict = classify(observation, main_text=article.body if article else None, known=known)
+    if article is not None and verdict.verdict.is_alive and article.published_at is None and listed_date:
         published = parse_datetime(listed_date, not_after=now)
         if published is not None:
-            article = replace(
-                article, published_at=published, published_raw=listed_date, published_source="feed"
-            )
+            article = replace(article, published_at=published, published_raw=listed_date, published_source="feed")
     reasons = verdict.reasons
     if kind == "article" and html is None and 200 <= response.status < 300:
         reasons = (*reasons, f"not-html:{(content_type or 'unknown').split(';')[0]}")
@@ -118,9 +115,34 @@ def response_result(
         content_type=content_type,
         body_sha256=hashlib.sha256(response.body).hexdigest(),
         error=error,
-        article=article if verdict.verdict is Verdict.ALIVE else None,
+        article=article if verdict.verdict.is_alive else None,
         etag=_header(response, "ETag"),
         last_modified=_header(response, "Last-Modified"),
+        evidence=response.body[:EVIDENCE_BYTES] if verdict.verdict.is_dead else None,
+    )
+
+
+def probe_result(response: Response, *, host: str, pattern: str, now: datetime) -> Probe:
+    """The fingerprint of what the site answers for a URL that cannot exist."""
+    text = title = None
+    if isinstance(response, TextResponse) and 200 <= response.status < 300:
+        try:
+            article = extract_article(response.text, url=response.url, fetched_at=now)
+        except (UnicodeDecodeError, LookupError):
+            article = None
+        if article is not None:
+            text, title = article.body, article.title
+    chain = response.meta.get("redirect_urls", ())
+    return Probe(
+        url=chain[0] if chain else response.url,
+        status=response.status,
+        final_url=response.url,
+        redirected=bool(chain),
+        title=title,
+        text=(text or "")[:20_000],
+        host=host,
+        pattern=pattern,
+        fetched_at=now,
     )
 
 

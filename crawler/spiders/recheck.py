@@ -1,0 +1,134 @@
+"""The ``recheck`` spider: fetch archived article URLs again and classify what came back.
+
+It is given its targets (what is due, chosen by ``storage.queries.due_for_recheck``) and
+the cached site probes. For each host and directory without a fresh probe it first
+fetches a random URL of the same shape (:mod:`crawler.probe`), yields it as a
+:class:`~crawler.items.Probe` item, then re-checks that group's URLs against it. Requests
+are conditional (``If-None-Match`` / ``If-Modified-Since``) when validators are known,
+never retried (each attempt is its own observation) and never followed for links.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import FetchResult, Probe
+from crawler.liveness import Known
+from crawler.probe import probe_key, probe_url
+from crawler.spiders.observe import failure_result, probe_result, response_result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """One archived article to look at again."""
+
+    url: str  # the URL to request (where it was last seen alive)
+    source: str
+    archived_title: str | None = None
+    archived_text: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class RecheckSpider(scrapy.Spider):
+    name = "recheck"
+    custom_settings = {"RETRY_ENABLED": False}  # noqa: RUF012 - Scrapy's API
+
+    def __init__(
+        self,
+        targets: list[Target] | tuple[Target, ...] = (),
+        probes: dict[tuple[str, str], Probe] | None = None,
+        seed: int | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.targets = tuple(targets)
+        self.probes = dict(probes or {})
+        self.rng = random.Random(seed)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
+        for target in self.targets:
+            groups[probe_key(target.url)].append(target)
+        for key, targets in groups.items():
+            if key in self.probes:
+                for request in self._checks(targets):
+                    yield request
+            else:
+                yield scrapy.Request(
+                    probe_url(targets[0].url, self.rng),
+                    callback=self.parse_probe,
+                    errback=self.probe_failed,
+                    cb_kwargs={"key": key, "targets": targets},
+                    dont_filter=True,
+                    priority=10,
+                    meta={"morgue_probe": True},
+                )
+
+    def _checks(self, targets: list[Target]) -> Iterator[scrapy.Request]:
+        for target in targets:
+            headers = {}
+            if target.etag:
+                headers["If-None-Match"] = target.etag
+            if target.last_modified:
+                headers["If-Modified-Since"] = target.last_modified
+            yield scrapy.Request(
+                target.url,
+                headers=headers,
+                callback=self.parse_article,
+                errback=self.on_error,
+                cb_kwargs={"target": target},
+                dont_filter=True,
+                meta={"morgue_source": target.source, "morgue_kind": "article"},
+            )
+
+    def parse_probe(self, response: Response, key: tuple[str, str], targets: list[Target]) -> Iterator[Any]:
+        probe = probe_result(response, host=key[0], pattern=key[1], now=_now())
+        self.probes[key] = probe
+        yield probe
+        yield from self._checks(targets)
+
+    def probe_failed(self, failure: Failure) -> Iterator[Any]:
+        key, targets = failure.request.cb_kwargs["key"], failure.request.cb_kwargs["targets"]  # type: ignore[attr-defined]
+        self.logger.info("probe for %s%s failed: %s", key[0], key[1], failure.value)
+        yield from self._checks(targets)  # without a probe: the other rules still apply
+
+    def parse_article(self, response: Response, target: Target) -> Iterator[FetchResult]:
+        known = Known(
+            archived_title=target.archived_title,
+            archived_text=target.archived_text,
+            probe=self.probes.get(probe_key(target.url)),
+        )
+        result = response_result(response, source=target.source, kind="article", now=_now(), known=known)
+        if result.url != target.url:  # keep the requested URL as the key even after redirects
+            result = replace(result, url=target.url)
+        yield result
+
+    def on_error(self, failure: Failure) -> Iterator[FetchResult]:
+        request = failure.request  # type: ignore[attr-defined]
+        if "robots.txt" in str(failure.value):
+            self.crawler.stats.inc_value("morgue/robots_forbidden")
+            return
+        self.crawler.stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")
+        target: Target = request.cb_kwargs["target"]
+        yield failure_result(
+            target.url,
+            failure,
+            source=target.source,
+            kind="article",
+            now=_now(),
+            redirect_chain=tuple(request.meta.get("redirect_urls", ())),
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.items import Verdict
-from crawler.liveness import Observation, classify
+from crawler.items import Probe, Verdict
+from crawler.liveness import Known, Observation, classify
 
 URL = "https://news.example.org/fr/monde/20251103-un-article"
 PAYWALL_LD = (
@@ -256,3 +256,65 @@ def test_seed_page_is_alive() -> None:
     article = extract_article(html, url=URL)
     result = classify(obs(200, html), main_text=article.body)
     assert result.verdict is Verdict.ALIVE, result
+
+
+ARCHIVED = (
+    "Les négociateurs réunis à Nairobi ont adopté un accord sur un fonds destiné aux villes côtières menacées par "
+    "la montée des eaux. Le texte prévoit des contributions volontaires des pays industrialisés, une gouvernance "
+    "partagée et un premier versement dès l'an prochain. Les délégations africaines ont salué un compromis "
+    "historique, tandis que plusieurs ONG dénoncent des montants insuffisants et un calendrier trop flou."
+) * 3
+OTHER = (
+    "Le championnat de football reprend ce week-end après la trêve internationale. L'entraîneur a annoncé le "
+    "retour de deux cadres blessés et promet une équipe offensive face au leader invaincu depuis août."
+) * 3
+PROBE_TEXT = "Accueil Dernières infos Les plus lus Météo Bourse Horoscope Programme TV Jeux Annonces Services"
+
+
+def known(**kw: object) -> Known:
+    return Known(**{"archived_title": "Accord à Nairobi", "archived_text": ARCHIVED, **kw})
+
+
+KNOWN_CASES = [
+    ("identical", obs(200, page("Accord à Nairobi", "Accord à Nairobi", ARCHIVED)), ARCHIVED, known(),
+     Verdict.ALIVE, "similarity:1.00"),
+    ("edited headline", obs(200, page("Accord historique à Nairobi", "Accord historique à Nairobi", ARCHIVED)),
+     ARCHIVED, known(), Verdict.CHANGED, "similarity:1.00"),
+    ("edited text", obs(200, page("Accord à Nairobi", "Accord à Nairobi", ARCHIVED + OTHER)), ARCHIVED + OTHER,
+     known(), Verdict.CHANGED, "similarity:"),
+    ("moved", obs(200, page("Accord à Nairobi", "Accord à Nairobi", ARCHIVED),
+                  final="https://news.example.org/fr/climat/20251103-accord-nairobi", chain=(URL,)),
+     ARCHIVED, known(), Verdict.MOVED, "redirect:same-text"),
+    ("redirect to section", obs(200, page("Monde", "Monde", OTHER), final="https://news.example.org/fr/monde/",
+                                chain=(URL,)), OTHER, known(), Verdict.REDIRECT_SECTION, "redirect:section"),
+    ("redirect to the probe's sink", obs(200, page("Recherche"), final="https://news.example.org/recherche?q=x",
+                                         chain=(URL,)), "Résultats", known(probe=Probe(
+        url="https://news.example.org/fr/monde/83920117-kdjqzv", status=200, redirected=True,
+        final_url="https://news.example.org/recherche?q=x")), Verdict.REDIRECT_SECTION, "redirect:probe-sink"),
+    ("replaced by a short unrelated page", obs(200, page("Domaine à vendre", "Ce domaine est à vendre")),
+     "Ce domaine est à vendre. Contactez-nous.", known(), Verdict.REPLACED, "similarity:0.00"),
+    ("replaced by another article", obs(200, page("Football: reprise", "Football: la reprise", OTHER)), OTHER,
+     known(), Verdict.REPLACED, "similarity:0.00"),
+    ("same as a random URL (catch-all)", obs(200, page("Journal - Accueil", "", PROBE_TEXT)), PROBE_TEXT,
+     known(probe=Probe(url="https://news.example.org/fr/monde/83920117-kdjqzv", status=200,
+                       title="Journal - Accueil", text=PROBE_TEXT)), Verdict.SOFT_404, "probe:same-as-random-url"),
+    ("honest probe does not decide", obs(200, page("Accord à Nairobi", "Accord à Nairobi", ARCHIVED)), ARCHIVED,
+     known(probe=Probe(url="https://news.example.org/fr/monde/1-x", status=404)), Verdict.ALIVE, "similarity"),
+    ("consent wall", obs(200, page("Journal", "Nous respectons votre vie privée", "",
+                                   '<script src="https://sdk.privacy-center.org/didomi.js"></script>')),
+     "Nous respectons votre vie privée. Accepter et continuer.", known(), Verdict.BLOCKED, "wall:"),
+    ("bot challenge", obs(200, page("Just a moment...", "Checking your browser before accessing")),
+     "Checking your browser before accessing news.example.org", known(), Verdict.BLOCKED, "wall:phrase"),
+    ("304 not modified", obs(304, ""), None, known(), Verdict.ALIVE, "http:304"),
+    ("nxdomain", obs(None, error="nxdomain"), None, known(), Verdict.DOMAIN_GONE, "net:nxdomain"),
+    ("servfail", obs(None, error="dns"), None, known(), Verdict.TRANSIENT, "net:dns"),
+]
+
+
+@pytest.mark.parametrize(("observation", "main_text", "context", "verdict", "reason"),
+                         [c[1:] for c in KNOWN_CASES], ids=[c[0] for c in KNOWN_CASES])
+def test_verdicts_with_what_the_archive_knows(observation: Observation, main_text: str | None, context: Known,
+                                              verdict: Verdict, reason: str) -> None:
+    result = classify(observation, main_text=main_text, known=context)
+    assert result.verdict is verdict, result
+    assert result.reasons[0].startswith(reason), result

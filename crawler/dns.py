@@ -1,8 +1,10 @@
 """A Scrapy DNS resolver that tells NXDOMAIN apart from other DNS failures.
 
-Set as ``DNS_RESOLVER = "crawler.dns.MorgueResolver"``. A failed lookup is asked once
-more through ``getaddrinfo`` to learn why: "no such name" becomes ``nxdomain: host``
-(evidence that a domain is gone), anything else ``servfail: host`` (transient).
+Set as ``TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"``. A failed lookup is asked
+once more through ``getaddrinfo`` to learn why: "no such name" is ``nxdomain`` (evidence
+that a domain is gone), anything else ``servfail`` (transient). Twisted's endpoint turns
+every resolver error into one generic DNSLookupError, so the reason is kept in
+:data:`FAILURES` by host name, where :func:`failure_reason` finds it for the errback.
 ``MORGUE_HOSTS`` maps host names to an IP address or to ``"nxdomain"``, like curl's
 ``--resolve``: for sites reached through a tunnel, and for tests.
 """
@@ -19,6 +21,7 @@ from twisted.internet.error import DNSLookupError
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 
+FAILURES: dict[str, str] = {}  # host -> "nxdomain" | "servfail", for the latest failed lookup
 NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 
 
@@ -48,8 +51,10 @@ class MorgueResolver(CachingThreadedResolver):
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # noqa: N802 - Twisted API
         mapped = self.hosts.get(name.lower())
         if mapped == "nxdomain":
+            FAILURES[name.lower()] = "nxdomain"
             return defer.fail(DNSLookupError(f"nxdomain: {name}"))
         if mapped:
+            FAILURES.pop(name.lower(), None)
             return defer.succeed(mapped)
         d = super().getHostByName(name, timeout)
         d.addErrback(self._explain, name)
@@ -59,6 +64,12 @@ class MorgueResolver(CachingThreadedResolver):
         d = deferToThreadPool(self.reactor, self.reactor.getThreadPool(), why_unresolved, name)
 
         def fail(why: str) -> str:
-            raise DNSLookupError(f"{'servfail' if why == 'ok' else why}: {name}: {failure.value}")
+            FAILURES[name.lower()] = "servfail" if why == "ok" else why
+            raise DNSLookupError(f"{FAILURES[name.lower()]}: {name}: {failure.value}")
 
         return d.addCallback(fail)
+
+
+def failure_reason(host: str) -> str | None:
+    """Why the latest lookup of ``host`` failed ("nxdomain" | "servfail"), if this resolver saw it."""
+    return FAILURES.get(host.lower())

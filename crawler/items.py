@@ -96,6 +96,11 @@ class Article:
     site_name: str | None = None
     is_paywalled: bool | None = None  # JSON-LD isAccessibleForFree == false
 
+    @property
+    def main_text(self) -> str:
+        """The article's visible text: lead and body (what liveness compares over time)."""
+        return "\n\n".join(part for part in (self.lead, self.body) if part)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LivenessResult:
@@ -136,7 +141,7 @@ class Probe:
     status: int | None  # None when nothing came back
     final_url: str | None = None
     redirected: bool = False
-    title: str | None = None
+    title: str | None = None  # normalised <title>
     text: str | None = None  # main text as the extractor saw it
     host: str = ""  # host[:port] it stands for
     pattern: str = ""  # directory it stands for

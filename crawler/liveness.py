@@ -59,6 +59,7 @@ MOVED_SIMILARITY = 0.6  # a redirect target carrying the archived text
 PROBE_SIMILARITY = 0.9  # the page is what any random URL of the site returns
 REPLACED_SIMILARITY = 0.10  # AlNoamany et al. 2016: off-topic below this cosine ...
 REPLACED_DROP = 0.85  # ... with at least this drop in word count
+REPLACED_TITLE_SIMILARITY = 0.3  # ... or with a new, unrelated headline
 UNCHANGED_SIMILARITY = 0.995
 
 ERROR_URL = re.compile(r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE)
@@ -85,6 +86,7 @@ NOT_FOUND_RE = _compile(NOT_FOUND_PHRASES)
 REMOVAL_RE = _compile(REMOVAL_PHRASES)
 WALL_RE = _compile(WALL_PHRASES)
 WALL_MARKUP_RE = re.compile("|".join(re.escape(m) for m in WALL_MARKUP), re.IGNORECASE)
+CHALLENGE_RE = re.compile(r"cf-challenge|challenge-platform|__cf_chl|cf-browser-verification|captcha", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +121,7 @@ class PageSignals:
     og_title: str = ""
     not_free: bool = False  # JSON-LD isAccessibleForFree is false
     wall_markup: bool = False  # consent-manager, paywall or bot-challenge markup
+    visible_text: str = ""  # text of <main> (or <article>, or <body>) without nav, header, footer, aside
 
 
 def page_signals(html: str | None) -> PageSignals:
@@ -143,12 +146,24 @@ def page_signals(html: str | None) -> PageSignals:
     markup = " ".join(
         v for v in doc.xpath("//body//@id | //body//@class | //script/@src | //iframe/@src") if isinstance(v, str)
     )
+    title, h1, og_title = first("//title"), first("//h1"), first('//meta[@property="og:title"]/@content')
+    containers = doc.xpath("//main") or doc.xpath("//article") or doc.xpath("//body")
+    visible = ""
+    if containers:
+        container = containers[0]
+        for el in container.xpath(
+            ".//nav | .//header | .//footer | .//aside | .//script | .//style | .//noscript"
+            " | .//form | .//*[@hidden] | .//*[contains(@style, 'display:none')]"
+        ):
+            el.drop_tree()
+        visible = normalise(container.text_content())[:5000]
     return PageSignals(
-        title=first("//title"),
-        h1=first("//h1"),
-        og_title=first('//meta[@property="og:title"]/@content'),
+        title=title,
+        h1=h1,
+        og_title=og_title,
         not_free=not_free,
         wall_markup=bool(WALL_MARKUP_RE.search(markup)),
+        visible_text=visible,
     )
 
 
@@ -166,6 +181,8 @@ def _http(obs: Observation) -> LivenessResult | None:
     if status == 304:
         return _result(Verdict.ALIVE, "http:304-not-modified")
     if status in (408, 429) or status >= 500:
+        if obs.html and CHALLENGE_RE.search(obs.html):
+            return _result(Verdict.BLOCKED, f"http:{status}", "wall:challenge")
         return _result(Verdict.TRANSIENT, f"http:{status}")
     if status in (401, 403, 407, 451):
         return _result(Verdict.BLOCKED, f"http:{status}")
@@ -197,8 +214,11 @@ def _redirect(obs: Observation, final: str, text: str, known: Known) -> Liveness
     if WALL_URL.search(parts.hostname or "") or WALL_URL.search(parts.path):
         return _result(Verdict.BLOCKED, "redirect:wall")
     probe = known.probe
-    if probe is not None and probe.redirected and probe.final_url and canonicalize(probe.final_url) == canonicalize(
-        final
+    if (
+        probe is not None
+        and probe.redirected
+        and probe.final_url
+        and canonicalize(probe.final_url) == canonicalize(final)
     ):
         return _result(Verdict.REDIRECT_SECTION, "redirect:probe-sink")
     sim = cosine(known.archived_text, text) if known.archived_text else None
@@ -222,6 +242,12 @@ def _phrases(signals: PageSignals, text: str, words: int) -> LivenessResult | No
             return _result(Verdict.REMOVAL_NOTICE, "phrase:removal:short-text")
         if NOT_FOUND_RE.search(text):
             return _result(Verdict.SOFT_404, "phrase:not-found:short-text")
+        # the extractor may have kept a tagline instead of a short notice: read the page's main container
+        if word_count(signals.visible_text) < VERY_SHORT_TEXT_WORDS:
+            if REMOVAL_RE.search(signals.visible_text):
+                return _result(Verdict.REMOVAL_NOTICE, "phrase:removal:visible-text")
+            if NOT_FOUND_RE.search(signals.visible_text):
+                return _result(Verdict.SOFT_404, "phrase:not-found:visible-text")
     return None
 
 
@@ -249,29 +275,32 @@ def classify(obs: Observation, *, main_text: str | None = None, known: Known | N
     if short and (signals.not_free or signals.wall_markup or WALL_RE.search(text) or WALL_RE.search(signals.title)):
         marker = "isAccessibleForFree" if signals.not_free else "markup" if signals.wall_markup else "phrase"
         return _result(Verdict.BLOCKED, f"wall:{marker}")
+    decided = _phrases(signals, text, words)
+    if decided is not None:
+        return decided
     probe = known.probe
     if probe is not None and probe.status is not None and 200 <= probe.status < 300:
         probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
         if probe_sim >= PROBE_SIMILARITY:
             return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}")
-    decided = _phrases(signals, text, words)
-    if decided is not None:
-        return decided
+        same_title = bool(probe.title) and probe.title == signals.title
+        if same_title and sim is not None and sim < REPLACED_SIMILARITY * 3:  # the site's page for any URL
+            return _result(Verdict.SOFT_404, "probe:same-title", f"similarity:{sim:.2f}")
     if short and ERROR_URL.search(urlsplit(final).path):
         return _result(Verdict.SOFT_404, "url:error-path")
     if sim is not None:
         title_sim = cosine(known.archived_title, signals.h1 or signals.title) if known.archived_title else 1.0
         if sim < REPLACED_SIMILARITY and word_drop(known.archived_text, text) >= REPLACED_DROP:
             return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", "words:dropped")
-        if sim < REPLACED_SIMILARITY and title_sim < REPLACED_SIMILARITY:
+        if sim < REPLACED_SIMILARITY and title_sim < REPLACED_TITLE_SIMILARITY:
             return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", f"title-similarity:{title_sim:.2f}")
         return _result(Verdict.CHANGED, f"similarity:{sim:.2f}")
     return _result(Verdict.ALIVE, f"text:{words}-words")
 
 
 def _unchanged_or_changed(sim: float, signals: PageSignals, known: Known) -> LivenessResult:
-    title_now = signals.h1 or signals.title
-    same_title = not known.archived_title or normalise(known.archived_title) in (title_now, signals.title)
+    archived = normalise(known.archived_title or "")
+    same_title = not archived or archived in (signals.h1, signals.og_title) or archived in signals.title
     if sim >= UNCHANGED_SIMILARITY and same_title:
         return _result(Verdict.ALIVE, f"similarity:{sim:.2f}")
     return _result(Verdict.CHANGED, f"similarity:{sim:.2f}", *(() if same_title else ("title-changed",)))

@@ -50,7 +50,7 @@ def inspect_page(file_or_url: str, *, url: str | None, now: datetime) -> dict[st
             html=html,
             body_length=len(data),
         ),
-        main_text=article.body if article else None,
+        main_text=article.main_text if article else None,
     )
     return {
         "liveness": {

@@ -127,7 +127,7 @@ def run_recheck(
                     url=d.url,
                     source=d.source,
                     archived_title=d.title,
-                    archived_text=d.body,
+                    archived_text=d.text,
                     etag=d.etag,
                     last_modified=d.last_modified,
                 )

@@ -7,7 +7,12 @@ liveness classifies them) while redirects keep working. morgue's own settings:
 - ``MORGUE_DATABASE_URL``: where the archive pipeline writes (default from config/env).
 - ``MORGUE_CONFIG``: path of morgue.toml; ``MORGUE_SOURCES``: source names to crawl.
 - ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
+- ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
+  environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
 """
+
+import json
+import os
 
 BOT_NAME = "morgue"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -41,4 +46,5 @@ LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
-DNS_RESOLVER = "crawler.dns.MorgueResolver"
+TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"
+MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")

@@ -234,7 +234,7 @@ class DueArticle:
     url: str  # where it was last seen alive (latest version's URL)
     source: str
     title: str | None
-    body: str | None
+    text: str  # lead and body of the latest version
     etag: str | None
     last_modified: str | None
     status: str
@@ -252,7 +252,7 @@ def due_for_recheck(
     latest = _latest_numbers()
     V = models.ArticleVersion  # noqa: N806 - a table alias
     q = (
-        select(models.Article, V.url, V.title, V.body, models.Source.name)
+        select(models.Article, V.url, V.title, V.lead, V.body, models.Source.name)
         .join(models.Source, models.Source.id == models.Article.source_id)
         .join(latest, latest.c.article_id == models.Article.id)
         .join(V, (V.article_id == models.Article.id) & (V.number == latest.c.number))
@@ -266,9 +266,15 @@ def due_for_recheck(
         q = q.limit(limit)
     return [
         DueArticle(
-            url=url, source=source, title=title, body=body, etag=a.etag, last_modified=a.last_modified, status=a.status
+            url=url,
+            source=source,
+            title=title,
+            text="\n\n".join(part for part in (lead, body) if part),
+            etag=a.etag,
+            last_modified=a.last_modified,
+            status=a.status,
         )
-        for a, url, title, body, source in session.execute(q)
+        for a, url, title, lead, body, source in session.execute(q)
     ]
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.dns import failure_reason
 from crawler.extract import extract_article
 from crawler.items import FetchResult, Probe
-from crawler.liveness import Known, Observation, classify
+from crawler.liveness import Known, Observation, classify, page_signals
 from crawler.normalize import parse_datetime
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -94,7 +96,7 @@ def response_result(
         body_length=len(response.body),
         headers={"content-type": content_type or ""},
     )
-    verdict = classify(observation, main_text=article.body if article else None, known=known)
+    verdict = classify(observation, main_text=article.main_text if article else None, known=known)
     if article is not None and verdict.verdict.is_alive and article.published_at is None and listed_date:
         published = parse_datetime(listed_date, not_after=now)
         if published is not None:
@@ -127,11 +129,12 @@ def probe_result(response: Response, *, host: str, pattern: str, now: datetime) 
     text = title = None
     if isinstance(response, TextResponse) and 200 <= response.status < 300:
         try:
-            article = extract_article(response.text, url=response.url, fetched_at=now)
+            html = response.text
         except (UnicodeDecodeError, LookupError):
-            article = None
-        if article is not None:
-            text, title = article.body, article.title
+            html = ""
+        if html:
+            text = extract_article(html, url=response.url, fetched_at=now).main_text
+            title = page_signals(html).title
     chain = response.meta.get("redirect_urls", ())
     return Probe(
         url=chain[0] if chain else response.url,
@@ -150,6 +153,8 @@ def failure_result(
     url: str, failure: Failure, *, source: str, kind: str, now: datetime, redirect_chain: tuple[str, ...] = ()
 ) -> FetchResult:
     name = failure_kind(failure.value)
+    if name == "dns":
+        name = {"nxdomain": "nxdomain"}.get(failure_reason(urlsplit(url).hostname or "") or "", "dns")
     verdict = classify(Observation(url=url, status=None, error=name))
     return FetchResult(
         url=redirect_chain[0] if redirect_chain else url,

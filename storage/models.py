@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -93,6 +95,9 @@ class CrawlRun(Base):
     dead_found: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))  # machine and process that ran it
+    pid: Mapped[int | None] = mapped_column(Integer)
+    heartbeat_at: Mapped[datetime | None]  # refreshed while it runs; a stale one was killed
 
     def __repr__(self) -> str:
         return f"CrawlRun(id={self.id}, kind={self.kind!r}, status={self.status!r})"
@@ -234,3 +239,25 @@ class SiteProbe(Base):
     text: Mapped[str | None] = mapped_column(Text)
     fetched_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class RunLock(Base):
+    """One row per job kind while a run holds it (SQLite; PostgreSQL uses advisory locks too)."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # "crawl" | "recheck"
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(255))  # host:pid
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
+class SchedulerJob(Base):
+    """APScheduler 3.x's SQLAlchemyJobStore table, declared here so migrations own the schema."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

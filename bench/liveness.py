@@ -128,7 +128,7 @@ def run_corpus(workdir: Path, *, corpus: Path = CORPUS, rounds: int | None = Non
                 timeline = case.get("timeline")
                 if timeline:
                     servers[case["site"]].routes[case["path"]] = timeline[min(r, len(timeline) - 1)]
-            done = subprocess.run(  # noqa: S603 - our own CLI
+            done = subprocess.run(
                 [sys.executable, "-m", "crawler", "--config", str(config), "--db", db, "recheck", "--all",
                  "--delay", "0"],
                 capture_output=True, text=True, env=env, timeout=600, cwd=workdir,

@@ -1,7 +1,8 @@
 """The ``morgue`` command line: each command parses, calls one library function, formats.
 
 Exit codes: 0 ok; 1 the job failed (crawl error, nothing found); 2 usage, config or
-database error (one line on stderr naming the culprit).
+database error (one line on stderr naming the culprit); 3 another run holds the archive's
+lock; 4 the run was interrupted (SIGTERM, Ctrl-C, time limit).
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from storage.queries import EXPORT_FIELDS, ArticleFilter, article_detail, find_a
 F = TypeVar("F", bound=Callable[..., Any])
 ARTICLE_STATUSES = ("alive", "suspect", "removed", "unreachable", "blocked")
 QUERY_COLUMNS = ("published_at", "source", "status", "language", "title", "url")
+SEARCH_COLUMNS = ("published_at", "source", "status", "title", "snippet", "url")
 
 
 @dataclass
 class State:
     config_path: str | None
     db: str | None
+    quiet: bool = False
+    log_file: str | None = None
     _config: Config | None = None
 
     @property
@@ -92,9 +96,11 @@ def _datetime(value: str | None, name: str) -> datetime | None:
     envvar="MORGUE_DATABASE_URL",
     help="Database URL, e.g. sqlite:///morgue.db or postgresql+psycopg://user@host/db. Env: MORGUE_DATABASE_URL.",
 )
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on success (for cron); errors still go to stderr.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Append the crawl's log to this file.")
 @click.version_option(package_name="morgue")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, db: str | None, quiet: bool, log_file: str | None) -> None:
     """morgue: a news archive that notices what disappears.
 
     \b
@@ -104,7 +110,7 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None) -> None:
       morgue crawl                     # crawl the sources of morgue.toml
       morgue query "coalition" --format json
     """
-    ctx.obj = State(config_path=config_path, db=db)
+    ctx.obj = State(config_path=config_path, db=db, quiet=quiet, log_file=log_file)
 
 
 @cli.command()
@@ -127,10 +133,74 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _crawl_overrides(delay: float | None, verbose: bool) -> dict[str, Any]:
-    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+def _crawl_overrides(state: State, delay: float | None, verbose: bool, time_limit: float | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose or state.log_file else "WARNING"}
+    if state.quiet and not state.log_file:
+        overrides["LOG_LEVEL"] = "CRITICAL"  # failed fetches are recorded, not printed; job failures still are
+    if state.log_file:
+        overrides.update(LOG_FILE=state.log_file, LOG_FILE_APPEND=True)
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=max(delay, 0.01))
+    if time_limit:
+        overrides["CLOSESPIDER_TIMEOUT"] = time_limit
+    if not state.quiet and sys.stderr.isatty():
+        overrides["MORGUE_PROGRESS"] = True
+    return overrides
+
+
+class LockHeld(click.ClickException):
+    """Another run holds the archive's lock: exit code 3."""
+
+    exit_code = 3
+
+
+class Interrupted(click.ClickException):
+    exit_code = 4
+
+
+def _job(state: State, run: Callable[[], Any], what: str) -> None:
+    """Run a crawl or re-check, map its failures to exit codes, print the one-line summary."""
+    from storage.locks import LockHeldError
+
+    try:
+        summary = run()
+    except LockHeldError as exc:
+        raise LockHeld(str(exc)) from None
+    except DatabaseError as exc:
+        raise UsageFailure(f"database: {exc}") from None
+    status = summary.run.get("status")
+    if not state.quiet or status != "succeeded":
+        _print_run(summary.run, err=status != "succeeded")
+    if status == "interrupted":
+        raise Interrupted(summary.run.get("message") or f"{what} interrupted")
+    if status != "succeeded":
+        raise click.ClickException(summary.run.get("message") or f"{what} failed")
+
+
+TIME_LIMIT = click.option("--time-limit", type=float, help="Stop gracefully after this many seconds.")
+
+
+WARC_DIR = click.option(
+    "--warc-dir",
+    type=click.Path(file_okay=False),
+    help="Write every response to gzipped WARC files here (default: warc_dir of the config; none).",
+)
+
+
+def _warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
+    """The MORGUE_WARC_* settings from --warc-dir or the config; the folder is checked first."""
+    from crawler.warc import WarcDirError, prepare_warc_dir
+
+    directory = warc_dir or state.config.warc_dir
+    if not directory:
+        return {}
+    try:
+        path = prepare_warc_dir(directory)
+    except WarcDirError as exc:
+        raise UsageFailure(f"{'--warc-dir' if warc_dir else 'config: warc_dir'}: {exc}") from None
+    overrides: dict[str, Any] = {"MORGUE_WARC_DIR": str(path)}
+    if state.config.warc_max_size:
+        overrides["MORGUE_WARC_MAX_SIZE"] = state.config.warc_max_size
     return overrides
 
 
@@ -138,11 +208,25 @@ def _crawl_overrides(delay: float | None, verbose: bool) -> dict[str, Any]:
 @click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable).")
 @click.option("--delay", type=float, default=None, help="Seconds between requests to a host (default 1).")
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
+@click.option("--full", is_flag=True, help="Fetch every article again: no conditional requests, no date skipping.")
+@WARC_DIR
+@TIME_LIMIT
 @pass_state
-def crawl(state: State, sources: tuple[str, ...], delay: float | None, verbose: bool) -> None:
+def crawl(
+    state: State,
+    sources: tuple[str, ...],
+    delay: float | None,
+    verbose: bool,
+    full: bool,
+    warc_dir: str | None,
+    time_limit: float | None,
+) -> None:
     """Crawl the configured sources: start pages, feeds and sitemaps.
 
-    Example: morgue crawl --source rfi
+    Incremental: archived articles are requested with If-None-Match / If-Modified-Since and
+    skipped when their sitemap or feed date is not newer than when they were last seen.
+
+    Example: morgue crawl --source rfi --warc-dir warc
     """
     try:
         selected = state.config.select(sources)
@@ -150,25 +234,23 @@ def crawl(state: State, sources: tuple[str, ...], delay: float | None, verbose: 
         raise UsageFailure(str(exc)) from None
     if not selected:
         raise UsageFailure("config: no [[sources]] to crawl (see examples/morgue.toml)")
-    summary = _run(state, selected, _crawl_overrides(delay, verbose))
-    _print_run(summary.run)
-    if summary.run.get("status") != "succeeded":
-        raise click.ClickException(summary.run.get("message") or "crawl failed")
+    overrides = {**_crawl_overrides(state, delay, verbose, time_limit), **_warc_overrides(state, warc_dir)}
+    _job(state, lambda: _run(state, selected, overrides, incremental=not full), "crawl")
 
 
-def _run(state: State, sources: tuple[Source, ...], overrides: dict[str, Any], kind: str = "crawl") -> Any:
+def _run(
+    state: State, sources: tuple[Source, ...], overrides: dict[str, Any], kind: str = "crawl", incremental: bool = True
+) -> Any:
     from crawler.runner import run_crawl
 
-    try:
-        return run_crawl(
-            database_url=state.database_url,
-            sources=sources,
-            overrides=overrides,
-            kind=kind,
-            policy=state.config.liveness,
-        )
-    except DatabaseError as exc:
-        raise UsageFailure(f"database: {exc}") from None
+    return run_crawl(
+        database_url=state.database_url,
+        sources=sources,
+        overrides=overrides,
+        kind=kind,
+        policy=state.config.liveness,
+        incremental=incremental,
+    )
 
 
 @cli.command()
@@ -177,9 +259,18 @@ def _run(state: State, sources: tuple[Source, ...], overrides: dict[str, Any], k
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
 @click.option("--delay", type=float, default=None, help="Seconds between requests to a host (default 1).")
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
+@WARC_DIR
+@TIME_LIMIT
 @pass_state
 def recheck(
-    state: State, everything: bool, sources: tuple[str, ...], limit: int | None, delay: float | None, verbose: bool
+    state: State,
+    everything: bool,
+    sources: tuple[str, ...],
+    limit: int | None,
+    delay: float | None,
+    verbose: bool,
+    warc_dir: str | None,
+    time_limit: float | None,
 ) -> None:
     """Fetch archived articles again and record which disappeared (with evidence).
 
@@ -190,28 +281,29 @@ def recheck(
     """
     from crawler.runner import run_recheck
 
-    try:
-        summary = run_recheck(
+    overrides = {**_crawl_overrides(state, delay, verbose, time_limit), **_warc_overrides(state, warc_dir)}
+    _job(
+        state,
+        lambda: run_recheck(
             database_url=state.database_url,
             policy=state.config.liveness,
             sources=sources,
             limit=limit,
             everything=everything,
-            overrides=_crawl_overrides(delay, verbose),
-        )
-    except DatabaseError as exc:
-        raise UsageFailure(f"database: {exc}") from None
-    _print_run(summary.run)
-    if summary.run.get("status") != "succeeded":
-        raise click.ClickException(summary.run.get("message") or "recheck failed")
+            overrides=overrides,
+        ),
+        "recheck",
+    )
 
 
-def _print_run(run: dict[str, Any]) -> None:
+def _print_run(run: dict[str, Any], *, err: bool = False) -> None:
     elapsed = (run["finished_at"] - run["started_at"]).total_seconds() if run.get("finished_at") else 0.0
+    rate = run["pages_fetched"] / elapsed if elapsed else 0.0
     click.echo(
-        f"run {run['id']} {run['status']}: {run['pages_fetched']} pages fetched, "
+        f"{run['kind']} run {run['id']} {run['status']}: {run['pages_fetched']} pages fetched, "
         f"{run['articles_new']} new articles, {run['articles_updated']} updated, "
-        f"{run['dead_found']} dead, {run['errors']} errors in {elapsed:.1f}s"
+        f"{run['dead_found']} dead, {run['errors']} errors in {elapsed:.1f}s ({rate:.1f} pages/s)",
+        err=err,
     )
 
 
@@ -250,10 +342,14 @@ def query(
 ) -> None:
     """Find archived articles by text, source, status and date.
 
+    TEXT is a full-text search of the current title, lead and body (every word must match, in
+    any order; language-aware stemming on PostgreSQL), best match first, with a snippet.
+
     Example: morgue query "coalition anti-jihadiste" --since 2014-12-01 --format json
     """
+    from storage.search import search_articles
+
     f = ArticleFilter(
-        text=text,
         sources=sources,
         statuses=statuses,
         since=_datetime(since, "--since"),
@@ -261,24 +357,44 @@ def query(
         limit=limit,
     )
     with state.session_factory()() as session:
-        records = find_articles(session, f)
-    columns = QUERY_COLUMNS if fmt == "table" else EXPORT_FIELDS
-    write_records(records, fmt, sys.stdout, columns=columns, widths={"title": 60, "url": 70})
+        if text:
+            records = search_articles(
+                session, text, sources=f.sources, statuses=f.statuses, since=f.since, until=f.until, limit=limit
+            )
+        else:
+            records = find_articles(session, f)
+    if text:
+        columns = SEARCH_COLUMNS if fmt == "table" else (*EXPORT_FIELDS, "rank", "snippet")
+    else:
+        columns = QUERY_COLUMNS if fmt == "table" else EXPORT_FIELDS
+    write_records(records, fmt, sys.stdout, columns=columns, widths={"title": 60, "url": 70, "snippet": 70})
+
+
+VERSION_COLUMNS = ("number", "first_seen_at", "last_seen_at", "words", "title")
 
 
 @cli.command()
 @click.argument("url")
+@click.option("--versions", "versions_only", is_flag=True, help="Only its versions: dates, word counts, WARC records.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_state
-def show(state: State, url: str, fmt: str) -> None:
+def show(state: State, url: str, versions_only: bool, fmt: str) -> None:
     """Show one article (any URL variant of it), its versions and its fetch history.
 
-    Example: morgue show https://www.rfi.fr/fr/moyen-orient/20141208-irak-coalition
+    Example: morgue show https://www.rfi.fr/fr/moyen-orient/20141208-irak-coalition --versions
     """
     with state.session_factory()() as session:
         record = article_detail(session, url)
     if record is None:
         raise click.ClickException(f"no archived article for {url}")
+    if versions_only:
+        if fmt == "json":
+            click.echo(json.dumps(to_jsonable(record["version_history"]), ensure_ascii=False, indent=2))
+        else:
+            click.echo(f"{record['canonical_url']}: {len(record['version_history'])} versions")
+            columns = (*VERSION_COLUMNS, "content_hash", "warc_file", "warc_offset")
+            write_records(record["version_history"], "table", sys.stdout, columns=columns, widths={"content_hash": 12})
+        return
     if fmt == "json":
         click.echo(json.dumps(to_jsonable(record), ensure_ascii=False, indent=2))
         return
@@ -307,12 +423,7 @@ def show(state: State, url: str, fmt: str) -> None:
     for image in record.get("images", []):
         click.echo(f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})")
     click.echo(f"\nversions ({len(record['version_history'])}):")
-    write_records(
-        record["version_history"],
-        "table",
-        sys.stdout,
-        columns=("number", "first_seen_at", "last_seen_at", "words", "title"),
-    )
+    write_records(record["version_history"], "table", sys.stdout, columns=VERSION_COLUMNS)
     click.echo(f"\nfetches ({len(record['fetches'])}):")
     write_records(
         record["fetches"],
@@ -323,12 +434,17 @@ def show(state: State, url: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), default="jsonl", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "json", "warc"]), default="jsonl", show_default=True
+)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES))
 @click.option("--since", help="Published (or first seen) on or after this date.")
 @click.option("--until", help="Published (or first seen) before this date.")
+@click.option(
+    "--warc-dir", type=click.Path(file_okay=False), help="Where the crawl's WARC files are (default: warc_dir)."
+)
 @pass_state
 def export(
     state: State,
@@ -338,10 +454,12 @@ def export(
     statuses: tuple[str, ...],
     since: str | None,
     until: str | None,
+    warc_dir: str | None,
 ) -> None:
-    """Export one record per article (JSON Lines or CSV), streamed.
+    """Export one record per article (JSON Lines or CSV), streamed; or, with --format warc,
+    the WARC records of the selected articles' fetches (versions and removal evidence).
 
-    Example: morgue export --format csv --out archive.csv
+    Example: morgue export --format warc --status removed --out removed.warc.gz
     """
     f = ArticleFilter(
         sources=sources,
@@ -350,6 +468,9 @@ def export(
         until=_datetime(until, "--until"),
     )
     Session = state.session_factory()  # noqa: N806 - a class factory
+    if fmt == "warc":
+        _export_warc(Session, f, out, warc_dir or state.config.warc_dir)
+        return
     target = Path(out) if out else None
     tmp = target.with_name(target.name + ".part") if target else None
     with Session() as session:
@@ -363,9 +484,106 @@ def export(
         click.echo(f"{n} articles written to {target}", err=True)
 
 
+def _export_warc(Session: Any, f: ArticleFilter, out: str | None, warc_dir: str | None) -> None:  # noqa: N803
+    from crawler.warc import WarcRef, export_warc
+    from storage.queries import warc_records
+
+    if not out:
+        raise UsageFailure("--out: required with --format warc (e.g. --out selection.warc.gz)")
+    if not warc_dir:
+        raise UsageFailure("--warc-dir: where are the WARC files? (no warc_dir in the config)")
+    if not Path(warc_dir).is_dir():
+        raise UsageFailure(f"--warc-dir: not a folder: {warc_dir}")
+    with Session() as session:
+        refs = [WarcRef(*r) for r in warc_records(session, f)]
+    n = export_warc(refs, warc_dir, out)
+    click.echo(f"{n} WARC records (with their requests) written to {out}", err=True)
+
+
+@cli.command()
+@click.option("--list", "list_only", is_flag=True, help="Print each job and its next run time, then exit.")
+@click.option("--run-now", multiple=True, metavar="JOB", help="Also run this job once right away (repeatable).")
+@pass_state
+def schedule(state: State, list_only: bool, run_now: tuple[str, ...]) -> None:
+    """Run the crawl and re-check jobs of [schedule] in the foreground (APScheduler).
+
+    Each run is a fresh `morgue crawl` / `morgue recheck` subprocess with the schedule's time
+    limit; jobs and their next run times live in the archive database. SIGTERM or Ctrl-C
+    stops the scheduler and, gracefully, the running job (its run is marked interrupted).
+
+    Example: morgue schedule --list
+    """
+    import logging
+
+    from crawler.schedule import build_scheduler, job_specs, job_table, serve
+    from storage.db import check_schema
+
+    config = state.config
+    specs = job_specs(config)
+    if not specs:
+        raise UsageFailure("config: nothing to schedule (no [[sources]], or [schedule] crawl and recheck are off)")
+    unknown = [j for j in run_now if j not in {s.id for s in specs}]
+    if unknown:
+        raise UsageFailure(f"--run-now: unknown job {unknown[0]!r} (jobs: {', '.join(s.id for s in specs)})")
+    try:
+        engine = make_engine(state.database_url)
+        check_schema(engine)
+    except DatabaseError as exc:
+        raise UsageFailure(f"database: {exc}") from None
+    if list_only:
+        write_records(
+            job_table(config, engine, now=datetime.now(UTC)),
+            "table",
+            sys.stdout,
+            columns=("job", "schedule", "next_run", "command"),
+        )
+        return
+    logging.basicConfig(
+        level=logging.WARNING if state.quiet else logging.INFO,
+        filename=state.log_file,
+        format="%(asctime)s [%(name)s] %(levelname)s: %(message)s",
+    )
+    config_path = str(config.path.resolve()) if config.path else None
+    scheduler = build_scheduler(config, engine, database_url=state.database_url, config_path=config_path)
+    if not state.quiet:
+        click.echo(
+            f"scheduler running ({len(specs)} jobs, {config.schedule.timezone}); Ctrl-C or SIGTERM stops it", err=True
+        )
+    serve(scheduler, run_now=run_now)
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@output_options()
+@pass_state
+def runs(state: State, limit: int, fmt: str) -> None:
+    """List crawl and re-check runs: when, how they ended, what they did.
+
+    Example: morgue runs --limit 5 --format json
+    """
+    from storage.queries import RUN_FIELDS, list_runs
+
+    with state.session_factory()() as session:
+        records = list_runs(session, limit=limit)
+    columns = (
+        "id",
+        "kind",
+        "status",
+        "started_at",
+        "seconds",
+        "pages_fetched",
+        "articles_new",
+        "articles_updated",
+        "dead_found",
+        "errors",
+        "message",
+    )
+    write_records(records, fmt, sys.stdout, columns=columns if fmt == "table" else RUN_FIELDS, widths={"message": 50})
+
+
 @cli.group()
 def report() -> None:
-    """Reports over the archive (removed articles).
+    """Reports over the archive (removed articles, changed articles).
 
     Example: morgue report removed --since 2025-01-01 --format html > removed.html
     """
@@ -404,6 +622,73 @@ def report_removed(state: State, since: str | None, sources: tuple[str, ...], fm
         write_records(result.counts, "table", sys.stdout, columns=("source", "reason", "count"))
         click.echo("")
         write_records(result.items, "table", sys.stdout, columns=columns, widths={"title": 50, "url": 60})
+
+
+@report.command("changed")
+@click.option("--since", help="Changed (new version first seen) on or after this date (YYYY-MM-DD).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@pass_state
+def report_changed(state: State, since: str | None, sources: tuple[str, ...], limit: int | None, fmt: str) -> None:
+    """Articles whose headline or text changed: words added and removed, headline changed or not.
+
+    Example: morgue report changed --since 2025-11-01 --format csv > changed.csv
+    """
+    from storage.diffs import changed_articles
+
+    with state.session_factory()() as session:
+        items = changed_articles(session, since=_datetime(since, "--since"), sources=sources, limit=limit)
+    columns = (
+        "changed_at",
+        "source",
+        "headline_changed",
+        "words_added",
+        "words_removed",
+        "changes",
+        "title",
+        "previous_title",
+        "url",
+    )
+    if fmt == "json":
+        click.echo(json.dumps(to_jsonable(items), ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        write_records(items, "csv", sys.stdout, columns=(*columns, "from_version", "to_version", "canonical_url"))
+    else:
+        click.echo(f"{len(items)} changed articles")
+        table_columns = tuple(c for c in columns if c != "previous_title")
+        write_records(items, "table", sys.stdout, columns=table_columns, widths={"title": 50, "url": 60})
+
+
+@cli.command()
+@click.argument("url")
+@click.argument("versions", nargs=-1, type=click.IntRange(min=1))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def diff(state: State, url: str, versions: tuple[int, ...], fmt: str) -> None:
+    """Show what changed between two versions of an article: a unified diff of title, lead and
+    body. VERSIONS are two version numbers (default: the last two; see `morgue show URL --versions`).
+
+    Example: morgue diff https://www.rfi.fr/fr/moyen-orient/20141208-irak-coalition 1 2
+    """
+    from storage.diffs import DiffError, diff_versions
+
+    if len(versions) not in (0, 2):
+        raise UsageFailure("VERSIONS: give two version numbers, or none for the last two")
+    with state.session_factory()() as session:
+        try:
+            result = diff_versions(session, url, *(versions or (None, None)))
+        except DiffError as exc:
+            raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2))
+        return
+    headline = "headline changed" if result.title_changed else "same headline"
+    click.echo(
+        f"{result.url}: v{result.old} ({result.old_seen_at:%Y-%m-%d %H:%M}) -> v{result.new} "
+        f"({result.new_seen_at:%Y-%m-%d %H:%M}), {headline}, +{result.words_added} -{result.words_removed} words"
+    )
+    click.echo(result.diff or "(title, lead and body are the same; other fields changed)", nl=not result.diff)
 
 
 @cli.command()

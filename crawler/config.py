@@ -20,7 +20,8 @@ from urllib.parse import urlsplit
 from crawler.lifecycle import Policy
 
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
-TOP_LEVEL_KEYS = {"database_url", "sources", "liveness"}
+TOP_LEVEL_KEYS = {"database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size"}
+SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "time_limit", "misfire_grace"}
 LIVENESS_KEYS = {
     "confirmations",
     "confirm_interval",
@@ -29,7 +30,9 @@ LIVENESS_KEYS = {
     "unreachable_period",
 }
 DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-SOURCE_KEYS = {"name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern"}
+SOURCE_KEYS = {
+    "name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern", "schedule", "overrides"
+}  # fmt: skip
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -45,6 +48,14 @@ class Source:
     sitemaps: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] = ()
     article_pattern: str | None = None
+    schedule: str | None = None  # cron expression: crawl this source on its own timetable
+    # per-field extraction selectors, validated: (("title", "css:h1.headline"), ("body", "xpath://..."))
+    overrides: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def override_map(self) -> dict[str, str]:
+        """``overrides`` as the mapping :func:`crawler.extract.extract_article` takes."""
+        return dict(self.overrides)
 
     def is_article_url(self, url: str) -> bool:
         """True if ``url`` looks like an article of this source (pattern, if any, matches)."""
@@ -52,10 +63,24 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Schedule:
+    """When ``morgue schedule`` runs what (cron expressions in ``timezone``)."""
+
+    timezone: str = "UTC"
+    crawl: str | None = "0 3 * * *"
+    recheck: str | None = "30 4 * * *"
+    time_limit: timedelta = timedelta(hours=6)  # a run still going after this is stopped
+    misfire_grace: timedelta = timedelta(hours=1)  # a run missed by less than this still starts
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     database_url: str | None = None
     sources: tuple[Source, ...] = ()
     liveness: Policy = field(default_factory=Policy)
+    schedule: Schedule = field(default_factory=Schedule)
+    warc_dir: str | None = None  # WARC files of every response go here (None: no WARC)
+    warc_max_size: int | None = None  # bytes per WARC file before the next one (None: 1 GB)
     path: Path | None = None
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
@@ -65,9 +90,7 @@ class Config:
         known = {s.name: s for s in self.sources}
         missing = [n for n in names if n not in known]
         if missing:
-            raise ConfigError(
-                f"--source: unknown source {missing[0]!r} (known: {', '.join(known) or 'none'})"
-            )
+            raise ConfigError(f"--source: unknown source {missing[0]!r} (known: {', '.join(known) or 'none'})")
         return tuple(known[n] for n in names)
 
 
@@ -112,8 +135,65 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         if name in names[:i]:
             raise ConfigError(f"sources[{i}].name: duplicate source name {name!r}")
     return Config(
-        database_url=db, sources=tuple(sources), liveness=_parse_liveness(data.get("liveness", {})), path=path
+        database_url=db,
+        sources=tuple(sources),
+        liveness=_parse_liveness(data.get("liveness", {})),
+        schedule=_parse_schedule(data.get("schedule", {})),
+        warc_dir=_parse_warc_dir(data.get("warc_dir")),
+        warc_max_size=_parse_warc_max_size(data.get("warc_max_size")),
+        path=path,
     )
+
+
+def _parse_warc_dir(value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"warc_dir: expected a folder path like 'warc' (got {value!r})")
+    return value.strip() if value else None
+
+
+def _parse_warc_max_size(value: Any) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ConfigError(f"warc_max_size: expected a number of bytes >= 1 (got {value!r})")
+    return value
+
+
+def check_cron(expr: Any, where: str, timezone: str = "UTC") -> str:
+    """``expr`` if it is a valid 5-field crontab expression, else ConfigError naming ``where``."""
+    from crawler.cron import cron_trigger
+
+    if not isinstance(expr, str):
+        raise ConfigError(f"{where}: expected a cron expression like '0 3 * * *' (got {expr!r})")
+    try:
+        cron_trigger(expr, timezone)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: invalid cron expression {expr!r}: {exc}") from None
+    return expr
+
+
+def _parse_schedule(raw: Any) -> Schedule:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(raw, dict):
+        raise ConfigError("schedule: expected a table ([schedule])")
+    for key in raw:
+        if key not in SCHEDULE_KEYS:
+            raise ConfigError(f"schedule.{key}: unknown key (expected one of: {', '.join(sorted(SCHEDULE_KEYS))})")
+    values: dict[str, Any] = {}
+    tz = raw.get("timezone", "UTC")
+    try:
+        if not isinstance(tz, str):
+            raise ValueError(tz)
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"schedule.timezone: unknown time zone {tz!r} (e.g. 'Europe/Paris')") from None
+    values["timezone"] = tz
+    for key in ("crawl", "recheck"):
+        if key in raw:
+            values[key] = None if raw[key] in ("", "off") else check_cron(raw[key], f"schedule.{key}", tz)
+    for key in ("time_limit", "misfire_grace"):
+        if key in raw:
+            values[key] = parse_duration(raw[key], f"schedule.{key}")
+    return Schedule(**values)
 
 
 def parse_duration(value: str, where: str) -> timedelta:
@@ -130,9 +210,7 @@ def _parse_liveness(raw: Any) -> Policy:
         raise ConfigError("liveness: expected a table ([liveness])")
     for key in raw:
         if key not in LIVENESS_KEYS:
-            raise ConfigError(
-                f"liveness.{key}: unknown key (expected one of: {', '.join(sorted(LIVENESS_KEYS))})"
-            )
+            raise ConfigError(f"liveness.{key}: unknown key (expected one of: {', '.join(sorted(LIVENESS_KEYS))})")
     values: dict[str, Any] = {}
     for key in ("confirmations", "gone_confirmations", "unreachable_after"):
         if key in raw:
@@ -150,9 +228,7 @@ def _parse_source(raw: Any, where: str) -> Source:
         raise ConfigError(f"{where}: expected a table")
     for key in raw:
         if key not in SOURCE_KEYS:
-            raise ConfigError(
-                f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(SOURCE_KEYS))})"
-            )
+            raise ConfigError(f"{where}.{key}: unknown key (expected one of: {', '.join(sorted(SOURCE_KEYS))})")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise ConfigError(f"{where}.name: required; letters, digits, '.', '_' or '-' (got {name!r})")
@@ -172,13 +248,31 @@ def _parse_source(raw: Any, where: str) -> Source:
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{where}.article_pattern: invalid regex: {exc}") from None
+    schedule = raw.get("schedule")
+    if schedule is not None:
+        check_cron(schedule, f"{where}.schedule")
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise ConfigError(f'{where}.overrides: expected a table of field = "selector" (title = "css:h1.headline")')
+    if overrides:  # compiled once here so that a typo fails at load time, naming the field
+        from crawler.extract import OverrideError, compile_overrides  # lazy: lxml, trafilatura
+
+        for key, value in overrides.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}.overrides.{key}: expected a selector string (got {value!r})")
+            try:
+                compile_overrides({key: value})
+            except OverrideError as exc:
+                raise ConfigError(f"{where}.overrides.{key}: {exc.reason}") from None
     return Source(
         name=name,
+        schedule=schedule,
         start_urls=start_urls,
         feeds=feeds,
         sitemaps=sitemaps,
         allowed_domains=domains,
         article_pattern=pattern,
+        overrides=tuple((key, value.strip()) for key, value in overrides.items()),
     )
 
 

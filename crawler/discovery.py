@@ -28,6 +28,7 @@ class Link:
     url: str
     published_raw: str | None = None  # feed pubDate / news:publication_date / lastmod
     title: str | None = None
+    modified_raw: str | None = None  # sitemap lastmod / Atom updated: when the page last changed
 
 
 def _parser() -> etree.XMLParser:
@@ -99,7 +100,8 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
             continue
         url = absolute(base_url, href)
         if url:
-            links.append(Link(url=url, published_raw=date, title=_child_text(entry, "title")))
+            updated = _child_text(entry, "updated") if name == "entry" else None
+            links.append(Link(url=url, published_raw=date, title=_child_text(entry, "title"), modified_raw=updated))
     return links
 
 
@@ -128,7 +130,8 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
                 date = news.text.strip()
             elif _local(news.tag) == "title" and news.text and news is not el:
                 title = news.text.strip()
-        links.append(Link(url=loc, published_raw=date or _child_text(el, "lastmod"), title=title))
+        lastmod = _child_text(el, "lastmod")
+        links.append(Link(url=loc, published_raw=date or lastmod, title=title, modified_raw=lastmod))
         if len(links) >= MAX_SITEMAP_URLS:
             break
     return Sitemap(is_index=kind == "sitemapindex", links=links)

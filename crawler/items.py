@@ -131,6 +131,9 @@ class FetchResult:
     etag: str | None = None  # validators, for conditional re-checks
     last_modified: str | None = None
     evidence: bytes | None = None  # the body, kept for removal-type verdicts (<= 256 KiB)
+    warc_file: str | None = None  # the WARC response record of this fetch (name in warc_dir), if written
+    warc_offset: int | None = None
+    warc_length: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from crawler.config import load_config, resolve_database_url
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
-from storage.archive import count_outcome, record_fetch, save_probe
+from storage.archive import Outcome, count_outcome, record_fetch, save_probe
 from storage.db import check_schema, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,19 @@ class ArchivePipeline:
         if self.engine is not None:
             self.engine.dispose()
 
+    def _count(self, outcome: Outcome, item: FetchResult) -> None:
+        """Counters for the progress line (the run row has the same, in the database)."""
+        if self.crawler is None:
+            return
+        stats = self.crawler.stats
+        stats.inc_value("morgue/pages")
+        if outcome is Outcome.NEW:
+            stats.inc_value("morgue/articles_new")
+        elif outcome is Outcome.DEAD:
+            stats.inc_value("morgue/dead")
+        if item.error is not None:
+            stats.inc_value("morgue/errors")
+
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchResult | Probe) or self.failed:
             return item
@@ -71,6 +84,7 @@ class ArchivePipeline:
                     outcome = record_fetch(session, item, run_id=self.run_id, policy=self.policy)
                     if self.run_id is not None:
                         count_outcome(session, self.run_id, outcome, error=item.error is not None)
+                self._count(outcome, item)
                 return item
             except (OperationalError, DBAPIError) as exc:
                 if attempt == 1 and getattr(exc, "connection_invalidated", True):

@@ -7,7 +7,9 @@ per process (the CLI does; the scheduler starts a fresh ``morgue`` subprocess pe
 
 from __future__ import annotations
 
+import os
 import shlex
+import socket
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,11 +20,12 @@ from scrapy.settings import Settings
 
 from crawler.config import Source
 from crawler.lifecycle import Policy
-from crawler.spiders.news import NewsSpider
+from crawler.spiders.news import Archived, NewsSpider
 from crawler.spiders.recheck import RecheckSpider, Target
 from storage.archive import finish_run, start_run
 from storage.db import check_schema, make_engine, make_sessionmaker
-from storage.queries import due_for_recheck, fresh_probes, run_summary
+from storage.locks import acquire, bind_run, mark_interrupted
+from storage.queries import due_for_recheck, fresh_probes, known_urls, run_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,26 +62,41 @@ def _run(
     engine = make_engine(database_url)
     check_schema(engine)
     Session = make_sessionmaker(engine)  # noqa: N806 - a class factory
-    with Session.begin() as session:
-        run_id = start_run(session, kind=kind, command=command or shlex.join(sys.argv), now=datetime.now(UTC)).id
-        kwargs = spider_kwargs(session) if callable(spider_kwargs) else spider_kwargs
-    process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides))
-    crawler = process.create_crawler(spider)
-    status, message, stats, reason = "failed", None, {}, "unknown"
+    lock = acquire(engine)  # raises LockHeld: one run at a time per archive
     try:
-        process.crawl(crawler, **kwargs)
-        process.start()
-        stats = crawler.stats.get_stats() if crawler.stats else {}
-        reason = str(stats.get("finish_reason", "unknown"))
-        status = "succeeded" if reason == "finished" else "failed"
-        message = None if status == "succeeded" else f"finish reason: {reason}"
-        if stats.get("morgue/database_error"):
-            message = f"database error: {stats['morgue/database_error']}"
-    except KeyboardInterrupt:
-        status, message, reason = "interrupted", "interrupted by the user", "interrupted"
-    finally:
         with Session.begin() as session:
-            finish_run(session, run_id, status=status, now=datetime.now(UTC), message=message)
+            mark_interrupted(session, now=datetime.now(UTC))
+            run = start_run(session, kind=kind, command=command or shlex.join(sys.argv), now=datetime.now(UTC))
+            run.host, run.pid, run.heartbeat_at = socket.gethostname(), os.getpid(), run.started_at
+            run_id = run.id
+            kwargs = spider_kwargs(session) if callable(spider_kwargs) else spider_kwargs
+        bind_run(lock, run_id)
+        lock.start_heartbeat()
+        status, message, stats, reason = "failed", None, {}, "unknown"
+        try:
+            process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides))
+            crawler = process.create_crawler(spider)
+            process.crawl(crawler, **kwargs)
+            process.start()
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            reason = str(stats.get("finish_reason", "unknown"))
+            status = {"finished": "succeeded", "shutdown": "interrupted", "closespider_timeout": "interrupted"}.get(
+                reason, "failed"
+            )
+            message = {
+                "finished": None,
+                "shutdown": "stopped by a signal (SIGTERM or Ctrl-C)",
+                "closespider_timeout": "time limit reached",
+            }.get(reason, f"finish reason: {reason}")
+            if stats.get("morgue/database_error"):
+                message = f"database error: {stats['morgue/database_error']}"
+        except KeyboardInterrupt:
+            status, message, reason = "interrupted", "interrupted by the user", "interrupted"
+        finally:
+            with Session.begin() as session:
+                finish_run(session, run_id, status=status, now=datetime.now(UTC), message=message)
+    finally:
+        lock.release()
     with Session() as session:
         summary = run_summary(session, run_id) or {}
     engine.dispose()
@@ -93,12 +111,32 @@ def run_crawl(
     kind: str = "crawl",
     overrides: dict[str, Any] | None = None,
     command: str | None = None,
+    incremental: bool = True,
 ) -> RunSummary:
-    """Crawl ``sources`` into the archive; returns the run's counters and Scrapy's stats."""
+    """Crawl ``sources`` into the archive; returns the run's counters and Scrapy's stats.
+
+    ``incremental`` (the default): archived articles are requested conditionally, and skipped
+    when their sitemap or feed date is not newer than when they were last seen alive.
+    """
+
+    def spider_kwargs(session: Any) -> dict[str, Any]:
+        if not incremental:
+            return {"sources": sources}
+        known = known_urls(session, sources=tuple(s.name for s in sources))
+        return {
+            "sources": sources,
+            "known": {
+                k.url: Archived(
+                    last_seen_at=k.last_seen_at, status=k.status, etag=k.etag, last_modified=k.last_modified
+                )
+                for k in known
+            },
+        }
+
     return _run(
         database_url=database_url,
         spider=NewsSpider,
-        spider_kwargs={"sources": sources},
+        spider_kwargs=spider_kwargs,
         kind=kind,
         policy=policy or Policy(),
         overrides=overrides,

@@ -7,6 +7,8 @@ liveness classifies them) while redirects keep working. morgue's own settings:
 - ``MORGUE_DATABASE_URL``: where the archive pipeline writes (default from config/env).
 - ``MORGUE_CONFIG``: path of morgue.toml; ``MORGUE_SOURCES``: source names to crawl.
 - ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
+- ``MORGUE_WARC_DIR`` / ``MORGUE_WARC_MAX_SIZE``: WARC output of every response (off when unset),
+  rotated at this many bytes (:mod:`crawler.warc`).
 - ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
   environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
 """
@@ -41,6 +43,12 @@ TELNETCONSOLE_ENABLED = False
 DNS_TIMEOUT = 10
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+# next to the downloader: sees every response as sent (before redirects, before decompression)
+DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcMiddleware": 950}
+MORGUE_WARC_DIR = None  # WARC files are written here when set (`morgue crawl --warc-dir`, warc_dir)
+MORGUE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before starting the next one
+EXTENSIONS = {"crawler.progress.ProgressLine": 500}
+MORGUE_PROGRESS = False
 
 LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
 from storage.models import Base
+from storage.search import is_search_object
 
 target_metadata = Base.metadata
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Leave the full-text search objects of migration 0004 (an FTS5 table and its triggers on
+    SQLite, a generated tsvector column and its GIN index on PostgreSQL) out of autogenerate:
+    the models do not declare them."""
+    return not (reflected and compare_to is None and is_search_object(name, type_))
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +27,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -158,6 +158,9 @@ def _store_article(
                 content_hash=digest,
                 first_seen_at=now,
                 last_seen_at=now,
+                warc_file=result.warc_file,
+                warc_offset=result.warc_offset,
+                warc_length=result.warc_length,
                 **_version_values(item),
             )
         )
@@ -194,6 +197,10 @@ def _apply_observation(
         article.etag, article.last_modified = result.etag, result.last_modified
     if result.verdict.is_alive:
         article.last_seen_at = max(article.last_seen_at, result.fetched_at)
+        if result.status == 304:  # "not modified": the current version was seen again
+            current = latest_version(session, article.id)
+            if current is not None:
+                current.last_seen_at = max(current.last_seen_at, result.fetched_at)
     state, events = advance(_state_of(article), result.verdict, result.fetched_at, policy)
     article.status = state.status
     article.removal_reason = state.removal_reason
@@ -260,6 +267,9 @@ def record_fetch(
         last_modified=result.last_modified,
         fetched_at=result.fetched_at,
         evidence=result.evidence,
+        warc_file=result.warc_file,
+        warc_offset=result.warc_offset,
+        warc_length=result.warc_length,
     )
     session.add(fetch)
     session.flush()

@@ -176,6 +176,10 @@ class ArticleVersion(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     site_name: Mapped[str | None] = mapped_column(Text)
     is_paywalled: Mapped[bool | None] = mapped_column(Boolean)
+    # the WARC response record of the fetch that produced this version (file name in warc_dir)
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
 
     article: Mapped[Article] = relationship(back_populates="versions")
 
@@ -204,6 +208,10 @@ class Fetch(Base):
     last_modified: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime]
     evidence: Mapped[bytes | None] = mapped_column(LargeBinary)  # body of removal-type responses (<= 256 KiB)
+    # the WARC response record of this fetch, when WARC writing is on (file name in warc_dir)
+    warc_file: Mapped[str | None] = mapped_column(String(255))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
 
     def __repr__(self) -> str:
         return f"Fetch(id={self.id}, url={self.url!r}, status={self.status}, verdict={self.verdict!r})"

@@ -67,6 +67,18 @@ def _latest_numbers() -> Any:
 
 
 def _base_query(f: ArticleFilter) -> Select[Any]:
+    """Articles with their current version, filtered by ``f``, newest first."""
+    q = filtered_query(f)
+    when = func.coalesce(models.ArticleVersion.published_at, models.Article.first_seen_at)
+    q = q.order_by(when.desc(), models.Article.id.desc())
+    if f.limit is not None:
+        q = q.limit(f.limit)
+    return q
+
+
+def filtered_query(f: ArticleFilter) -> Select[Any]:
+    """``(Article, ArticleVersion, source name, version count)`` rows for the current version of
+    each article matching ``f`` (all but ``limit``), unordered: for :mod:`storage.search` too."""
     latest = _latest_numbers()
     V = models.ArticleVersion  # noqa: N806 - a table alias
     q = (
@@ -93,9 +105,6 @@ def _base_query(f: ArticleFilter) -> Select[Any]:
         q = q.where(when >= f.since)
     if f.until is not None:
         q = q.where(when < f.until)
-    q = q.order_by(when.desc(), models.Article.id.desc())
-    if f.limit is not None:
-        q = q.limit(f.limit)
     return q
 
 
@@ -103,7 +112,8 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _record(article: models.Article, v: models.ArticleVersion, source: str, versions: int) -> dict[str, Any]:
+def article_record(article: models.Article, v: models.ArticleVersion, source: str, versions: int) -> dict[str, Any]:
+    """The export record of ``article`` at version ``v`` (see ``EXPORT_FIELDS``)."""
     return {
         "url": v.url,
         "canonical_url": article.canonical_url,
@@ -139,7 +149,7 @@ def find_articles(session: Session, f: ArticleFilter) -> list[dict[str, Any]]:
 def iter_articles(session: Session, f: ArticleFilter) -> Iterator[dict[str, Any]]:
     """Like :func:`find_articles`, streamed (for exports of the whole archive)."""
     for article, version, source, versions in session.execute(_base_query(f).execution_options(yield_per=500)):
-        yield _record(article, version, source, versions)
+        yield article_record(article, version, source, versions)
 
 
 def get_article(session: Session, url: str) -> models.Article | None:
@@ -160,7 +170,7 @@ def article_detail(session: Session, url: str) -> dict[str, Any] | None:
         return None
     versions = list(article.versions)
     latest = versions[-1]
-    record = _record(article, latest, article.source.name, len(versions))
+    record = article_record(article, latest, article.source.name, len(versions))
     record["aliases"] = sorted(u.url for u in article.urls)
     record["version_history"] = [
         {
@@ -170,6 +180,9 @@ def article_detail(session: Session, url: str) -> dict[str, Any] | None:
             "title": v.title,
             "content_hash": v.content_hash,
             "words": len((v.body or "").split()),
+            "warc_file": v.warc_file,
+            "warc_offset": v.warc_offset,
+            "warc_length": v.warc_length,
         }
         for v in versions
     ]
@@ -190,6 +203,18 @@ def article_detail(session: Session, url: str) -> dict[str, Any] | None:
         for x in fetches
     ]
     return record
+
+
+def warc_records(session: Session, f: ArticleFilter) -> list[tuple[str, int, int]]:
+    """``(file, offset, length)`` of the WARC response records of every fetch of the articles
+    matching ``f`` (their versions and their removal evidence), oldest first."""
+    ids = filtered_query(f).with_only_columns(models.Article.id)
+    q = (
+        select(models.Fetch.warc_file, models.Fetch.warc_offset, models.Fetch.warc_length)
+        .where(models.Fetch.article_id.in_(ids), models.Fetch.warc_file.is_not(None))
+        .order_by(models.Fetch.fetched_at, models.Fetch.id)
+    )
+    return [(file, offset, length) for file, offset, length in session.execute(q)]
 
 
 def dead_fetches(session: Session, *, run_id: int | None = None) -> list[dict[str, Any]]:
@@ -278,6 +303,44 @@ def due_for_recheck(
     ]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KnownUrl:
+    url: str  # a canonicalised URL that leads to an archived article (its own or an alias)
+    last_seen_at: datetime  # the article's last alive observation
+    status: str
+    etag: str | None  # the article's validators, only when ``url`` is its canonical URL
+    last_modified: str | None
+
+
+def known_urls(session: Session, *, sources: tuple[str, ...] = ()) -> list[KnownUrl]:
+    """Every URL of the archived articles of ``sources`` (all when empty), with what an
+    incremental crawl needs: when each was last seen alive and its HTTP validators."""
+    q = (
+        select(
+            models.ArticleUrl.url,
+            models.Article.canonical_url,
+            models.Article.last_seen_at,
+            models.Article.status,
+            models.Article.etag,
+            models.Article.last_modified,
+        )
+        .join(models.Article, models.Article.id == models.ArticleUrl.article_id)
+        .join(models.Source, models.Source.id == models.Article.source_id)
+    )
+    if sources:
+        q = q.where(models.Source.name.in_(sources))
+    return [
+        KnownUrl(
+            url=url,
+            last_seen_at=seen,
+            status=status,
+            etag=etag if url == canonical else None,
+            last_modified=modified if url == canonical else None,
+        )
+        for url, canonical, seen, status, etag, modified in session.execute(q.execution_options(yield_per=5000))
+    ]
+
+
 def fresh_probes(session: Session, *, now: datetime) -> dict[tuple[str, str], Probe]:
     """Cached site probes that have not expired, by (host, directory)."""
     rows = session.scalars(select(models.SiteProbe).where(models.SiteProbe.expires_at > now))
@@ -305,3 +368,36 @@ def latest_versions(session: Session, article_ids: list[int]) -> dict[int, model
     V = models.ArticleVersion  # noqa: N806 - a table alias
     q = select(V).join(latest, (latest.c.article_id == V.article_id) & (latest.c.number == V.number))
     return {v.article_id: v for v in session.scalars(q.where(V.article_id.in_(article_ids)))}
+
+
+RUN_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "started_at",
+    "finished_at",
+    "seconds",
+    "pages_fetched",
+    "articles_new",
+    "articles_updated",
+    "dead_found",
+    "errors",
+    "host",
+    "pid",
+    "message",
+    "command",
+)
+
+
+def list_runs(session: Session, *, limit: int | None = 20) -> list[dict[str, Any]]:
+    """Crawl and re-check runs, newest first."""
+    q = select(models.CrawlRun).order_by(models.CrawlRun.id.desc())
+    if limit is not None:
+        q = q.limit(limit)
+    out = []
+    for run in session.scalars(q):
+        record = {name: getattr(run, name, None) for name in RUN_FIELDS if name != "seconds"}
+        end = run.finished_at or run.heartbeat_at
+        record["seconds"] = round((end - run.started_at).total_seconds(), 1) if end else None
+        out.append(record)
+    return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -29,10 +30,17 @@ OWN_CASES = {
     "latin1_declared",
     "figures_credits",
     "url_date_differs",
+    "en_wordpress_theme",
+    "it_microdata",
+    "fr_opengraph_only",
+    "en_liveblog",
+    "fr_latin1_as_utf8",
+    "de_mojibake_double_encoded",
+    "es_actualizado",
 }
 FIELDS = (
     "url", "canonical_url", "title", "lead", "section", "language", "site_name", "is_paywalled",
-    "published_source", "modified_source",
+    "published_raw", "published_source", "modified_raw", "modified_source",
 )  # fmt: skip
 KNOWN_KEYS = {
     *FIELDS, "published_at", "modified_at", "tags", "authors", "images", "body_contains", "body_excludes",
@@ -373,3 +381,175 @@ def test_images_fall_back_to_og_image_only_without_figures() -> None:
     ]
     without = extract_article(_page(head, f"<article>{PARAGRAPHS}</article>"), url=URL)
     assert [i.url for i in without.images] == ["https://news.example/og.jpg"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Coverage of the recorded pages, and what some of them are there to prove
+# --------------------------------------------------------------------------------------------------
+
+
+def test_recorded_pages_cover_the_required_languages_and_cases() -> None:
+    expected = {name: _extracted(name)[0] for name in CASES}
+    assert len(CASES) >= 12
+    assert {e.get("language") for e in expected.values()} >= {"fr", "en", "de", "ar", "es", "it"}
+    raw = {name: (PAGES / f"{name}.html").read_bytes() for name in CASES}
+    not_utf8 = [name for name, data in raw.items() if not _is_utf8(data)]
+    assert {"latin1_declared", "fr_latin1_as_utf8"} <= set(not_utf8)
+    assert "fr_latin1_as_utf8" in {n for n, e in expected.items() if e.get("http_charset") == "utf-8"}
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_recorded_dates_are_never_after_the_fetch_time(name: str) -> None:
+    expected, article = _extracted(name)
+    if "fetched_at" in expected:
+        fetched = datetime.fromisoformat(expected["fetched_at"])
+        for value in (article.published_at, article.modified_at):
+            assert value is None or value <= fetched
+
+
+def test_charset_lie_iso_8859_1_bytes_served_as_utf8() -> None:
+    data = (PAGES / "fr_latin1_as_utf8.html").read_bytes()
+    assert b'charset=utf-8"' in data and "é".encode("cp1252") in data  # the page says UTF-8 but is not
+    _, article = _extracted("fr_latin1_as_utf8")
+    assert article.title == "Rennes : le métro ligne b à l’arrêt après une panne géante"
+    assert article.body and "cœur" in article.body and "100 €" in article.body and "\ufffd" not in article.body
+
+
+def test_double_encoded_page_is_repaired_in_every_field() -> None:
+    assert "FuÃŸball" in (PAGES / "de_mojibake_double_encoded.html").read_text("utf-8")
+    _, article = _extracted("de_mojibake_double_encoded")
+    assert article.title == "Fußball: SC Freiburg gewinnt badisches Derby gegen Hoffenheim"
+    assert [a.name for a in article.authors] == ["Jürgen Weiß"]
+    assert article.tags == ("Fußball", "Bundesliga", "SC Freiburg")
+    assert article.body and "„Wir haben heute gezeigt" in article.body and "Ã" not in article.body
+
+
+def test_visible_updated_dateline_gives_both_dates_each_with_its_own_raw() -> None:
+    _, article = _extracted("fr_opengraph_only")
+    assert (article.published_raw, article.published_source) == ("Publié le 15/11/2023 à 10h05", "visible")
+    assert (article.modified_raw, article.modified_source) == ("Mis à jour le 15/11/2023 à 18h32", "visible")
+    assert article.modified_at == datetime(2023, 11, 15, 18, 32, tzinfo=UTC)
+
+
+def test_agency_credit_in_the_byline_is_not_an_author() -> None:
+    _, article = _extracted("fr_opengraph_only")
+    assert [(a.name, a.name_raw) for a in article.authors] == [("Julien Martin", "Par Julien Martin avec AFP")]
+
+
+def test_microdata_page_without_json_ld() -> None:
+    _, article = _extracted("it_microdata")
+    assert article.site_name == "Corriere del Lago"  # itemprop=publisher > itemprop=name
+    assert [a.name for a in article.authors] == ["Giulia Bianchi", "Marco Ferri"]
+    assert article.published_at == datetime(2024, 2, 20, 8, 30, tzinfo=UTC)
+
+
+def test_wordpress_page_json_ld_author_reference_and_caption_credit() -> None:
+    _, article = _extracted("en_wordpress_theme")
+    assert [(a.name, a.name_raw) for a in article.authors] == [("Daniel Okafor", "Daniel Okafor")]
+    assert article.images[0].credit == "Maria Delgado/Reuters"  # "(Photo: ...)" at the end of the figcaption
+    assert article.body and "Every summer the same story" not in article.body  # reader comments
+
+
+def test_liveblog_keeps_every_update_in_page_order() -> None:
+    _, article = _extracted("en_liveblog")
+    assert article.body
+    order = [article.body.index(s) for s in ("Exit poll: Labour", "First result:", "Polls have closed", "Polls open")]
+    assert order == sorted(order)
+
+
+def test_caption_outside_a_figure_is_an_image_and_not_body() -> None:
+    body = (
+        '<article><h1>Titre</h1><div class="media"><img src="/photo.jpg">'
+        '<p class="media__legende">Une légende assez longue pour être reconnue. Photo : Jean Dupont</p></div>'
+        f"{PARAGRAPHS}</article>"
+    )
+    article = extract_article(_page(body=body), url=URL)
+    assert [(i.url, i.caption, i.credit) for i in article.images] == [
+        ("https://news.example/photo.jpg", "Une légende assez longue pour être reconnue.", "Jean Dupont")
+    ]
+    assert article.body and "Une légende" not in article.body
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example/sociedad/2024-01-15/ola-de-frio.html", "Sociedad"),
+        ("https://news.example/fr/region/pas-de-calais/inondations-art-55231", "Region / Pas-de-calais"),
+        ("https://news.example/news/world/2024/mar/17/volcano", "World"),
+        ("https://news.example/2024/03/17/volcano", None),
+        ("https://news.example/volcano-erupts", None),
+    ],
+)
+def test_section_from_the_url_path_is_the_last_resort(url: str, expected: str | None) -> None:
+    assert extract_article(_page(body=f"<article><h1>Titre</h1>{PARAGRAPHS}</article>"), url=url).section == expected
+
+
+# --------------------------------------------------------------------------------------------------
+# The fetch time bounds every date source; text hygiene holds in every field
+# --------------------------------------------------------------------------------------------------
+
+FETCHED = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url"),
+    [
+        ('<meta property="article:published_time" content="2024-06-01T10:00:00Z">', "", URL),
+        ("", '<p class="date">Publié le 3 juin 2024 à 10h00</p>', URL),
+        ("", '<time datetime="2024-06-01T10:00:00Z">1 juin 2024</time>', URL),
+        ("", "", "https://news.example/monde/2024/06/01/un-article"),
+        ("", "<span>2024-06-01</span>", "https://news.example/monde/un-article"),  # htmldate
+    ],
+)
+def test_every_published_source_is_bounded_by_the_fetch_time(head: str, body: str, url: str) -> None:
+    html = _page(head, f"<article><h1>Titre</h1>{body}{PARAGRAPHS}</article>")
+    assert extract_article(html, url=url, fetched_at=FETCHED).published_at is None
+    assert extract_article(html, url=url, fetched_at=datetime(2025, 1, 1, tzinfo=UTC)).published_at is not None
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        _ld({"@type": "NewsArticle", "dateModified": "2024-06-01T10:00:00Z"}),
+        '<meta property="article:modified_time" content="2024-06-01T10:00:00Z">',
+        '<p class="maj">Mis à jour le 1 juin 2024 à 10h00</p>',
+    ],
+)
+def test_modified_dates_are_bounded_by_the_fetch_time(markup: str) -> None:
+    html = _page(markup, f"<article><h1>Titre</h1>{markup}{PARAGRAPHS}</article>")
+    assert extract_article(html, url=URL, fetched_at=FETCHED).modified_at is None
+    later = extract_article(html, url=URL, fetched_at=datetime(2025, 1, 1, tzinfo=UTC))
+    assert later.modified_at == datetime(2024, 6, 1, 10, tzinfo=UTC)
+
+
+def test_text_hygiene_in_every_field() -> None:
+    decomposed = "Re\u0301forme"  # NFD
+    head = (
+        f'<meta property="og:site_name" content="Le  Monde\u202fdes  Ide\u0301es">'
+        f'<meta name="keywords" content="{decomposed}, Ã©conomie">'
+    )
+    body = (
+        f"<article><h1>{decomposed} des retraites\u202f: lâ€™accord\u200b est signé</h1>"
+        f'<p class="chapo">Le texte « {decomposed} » est adopté\u2009; 1\u202f500 amendements ont été rejetés '
+        "par les députés.</p>"
+        f'<p class="byline">Par JEAN-PIERRE DU\u0301VAL</p>{PARAGRAPHS}'
+        f"<p>Ã‰tÃ© comme hiver, la {decomposed.lower()} « passe\u00a0» au Sénat\u202f!</p></article>"
+    )
+    article = extract_article(_page(head, body), url=URL)
+    assert article.title == "Réforme des retraites\xa0: l’accord est signé"
+    assert article.lead == "Le texte « Réforme » est adopté\xa0; 1\xa0500 amendements ont été rejetés par les députés."
+    assert article.site_name == "Le Monde\xa0des Idées"
+    assert article.tags == ("Réforme", "économie")
+    assert [a.name for a in article.authors] == ["Jean-Pierre Dúval"]
+    assert article.body and "Été comme hiver, la réforme « passe\xa0» au Sénat\xa0!" in article.body
+    for text in (article.title, article.lead, article.body, article.site_name, *article.tags):
+        assert text == unicodedata.normalize("NFC", text)
+        assert not set(text) & {"\u202f", "\u2009", "\u200b", "Ã", "â€"}

@@ -19,10 +19,12 @@ feeds can hold absolute URLs. The server binds to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import mimetypes
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -42,13 +44,15 @@ CONTENT_TYPES = {
 class SiteServer:
     """Serve a site folder on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, root: Path, *, port: int = 0) -> None:
+    def __init__(self, root: Path, *, port: int = 0, delay: float = 0.0) -> None:
         self.root = Path(root).resolve()
+        self.delay = delay  # seconds to wait before answering (a slow site, for tests)
         routes_file = self.root / "_routes.json"
         self.routes: dict[str, dict[str, Any]] = (
             json.loads(routes_file.read_text("utf-8")) if routes_file.exists() else {}
         )
         self.hits: list[str] = []  # request paths, in order (tests read it)
+        self.requests: list[tuple[str, dict[str, str]]] = []  # (path, request headers), in order
         handler = _make_handler(self)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
@@ -97,6 +101,9 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
             site.hits.append(self.path)
+            site.requests.append((self.path, dict(self.headers.items())))
+            if site.delay:
+                time.sleep(site.delay)
             route = site.routes.get(path) or ({} if site.resolve(path) else site.routes.get("*", {}))
             status = int(route.get("status", 200))
             headers = dict(route.get("headers", {}))
@@ -130,6 +137,7 @@ def _make_handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client went away (kill -9)
+                self.wfile.write(body)
 
     return Handler

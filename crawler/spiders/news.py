@@ -4,11 +4,19 @@ Settings: ``MORGUE_CONFIG`` (path of morgue.toml), ``MORGUE_SOURCES`` (names to 
 all when empty), ``MORGUE_MAX_SITEMAP_DEPTH`` (nested sitemap indexes followed, default 3).
 Requests carry ``dont_filter=True``: the spider deduplicates by canonical URL itself, so a
 redirect loop reaches the errback (and is recorded) instead of vanishing in the dupefilter.
+
+Incremental crawls: the ``known`` argument (canonical URL -> :class:`Archived`, loaded from
+the archive by ``crawler.runner.run_crawl``; the spider never opens the database) makes
+article requests for archived URLs conditional (``If-None-Match`` / ``If-Modified-Since``;
+a 304 is an alive observation that adds no version), and skips an alive archived article
+outright when its sitemap ``lastmod``, news ``publication_date`` or feed date is not newer
+than the last time it was seen alive (counted in the stat ``morgue/skipped_unchanged``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,17 +28,52 @@ from twisted.python.failure import Failure
 from crawler.config import Source, load_config
 from crawler.discovery import DiscoveryError, Link, page_links, parse_feed, parse_sitemap
 from crawler.items import FetchResult
+from crawler.normalize import parse_datetime
 from crawler.spiders.observe import failure_result, response_result
 from crawler.urls import canonicalize, in_domains, strip_tracking
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Archived:
+    """What the archive knows about one (canonicalised) article URL."""
+
+    last_seen_at: datetime  # last alive observation, aware UTC
+    status: str  # alive | suspect | removed | unreachable | blocked
+    etag: str | None = None  # validators of the article's own URL (None for its aliases)
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """Conditional request headers from the stored validators."""
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+    def unchanged_since(self, link: Link) -> bool:
+        """True if the alive article has been seen since the dates ``link`` gives (if any)."""
+        if self.status != "alive":
+            return False
+        dates = [parse_datetime(raw) for raw in (link.modified_raw, link.published_raw) if raw]
+        dates = [d for d in dates if d is not None]
+        return bool(dates) and max(dates) <= self.last_seen_at
 
 
 class NewsSpider(scrapy.Spider):
     name = "news"
 
-    def __init__(self, sources: list[Source] | tuple[Source, ...] = (), max_sitemap_depth: int = 3, **kw: Any):
+    def __init__(
+        self,
+        sources: list[Source] | tuple[Source, ...] = (),
+        max_sitemap_depth: int = 3,
+        known: Mapping[str, Archived] | None = None,
+        **kw: Any,
+    ):
         super().__init__(**kw)
         self.sources = tuple(sources)
         self.max_sitemap_depth = max_sitemap_depth
+        self.known = dict(known or {})
         self.seen: set[str] = set()
 
     @classmethod
@@ -52,11 +95,20 @@ class NewsSpider(scrapy.Spider):
             for url in source.start_urls:
                 yield self._request(url, source, self.parse_listing, first=True)
 
-    def _request(self, url: str, source: Source, callback: Any, first: bool = False, **cb: Any) -> scrapy.Request:
+    def _request(
+        self,
+        url: str,
+        source: Source,
+        callback: Any,
+        first: bool = False,
+        headers: dict[str, str] | None = None,
+        **cb: Any,
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
+            headers=headers,
             cb_kwargs={"source": source, **cb},
             dont_filter=True,
             priority=10 if first else 0,
@@ -72,7 +124,16 @@ class NewsSpider(scrapy.Spider):
             if key in self.seen:
                 continue
             self.seen.add(key)
-            yield self._request(strip_tracking(link.url), source, self.parse_article, listed_date=link.published_raw)
+            archived = self.known.get(key)
+            if archived is not None and archived.unchanged_since(link):
+                self.crawler.stats.inc_value("morgue/skipped_unchanged")
+                continue
+            headers = archived.headers() if archived is not None else {}
+            if headers:
+                self.crawler.stats.inc_value("morgue/conditional_requests")
+            yield self._request(
+                strip_tracking(link.url), source, self.parse_article, headers=headers, listed_date=link.published_raw
+            )
 
     # -- callbacks -----------------------------------------------------------------------
 
@@ -122,7 +183,14 @@ class NewsSpider(scrapy.Spider):
                 yield self._request(link.url, source, self.parse_sitemap, depth=depth + 1)
 
     def parse_article(self, response: Response, source: Source, listed_date: str | None = None) -> Iterator[Any]:
-        yield response_result(response, source=source.name, kind="article", now=_now(), listed_date=listed_date)
+        yield response_result(
+            response,
+            source=source.name,
+            kind="article",
+            now=_now(),
+            listed_date=listed_date,
+            overrides=source.override_map,
+        )
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
         request = failure.request  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ response already in memory.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -72,7 +73,10 @@ def response_result(
     listed_date: str | None = None,
     error: str | None = None,
     known: Known | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> FetchResult:
+    """One response → :class:`FetchResult`: the observation, its verdict and, for alive article pages, the
+    article (``overrides``: the source's per-field selectors, see :func:`crawler.extract.extract_article`)."""
     chain = tuple(response.meta.get("redirect_urls", ()))
     requested = chain[0] if chain else response.url
     content_type = _header(response, "Content-Type")
@@ -86,7 +90,7 @@ def response_result(
             error = error or f"undecodable body: {exc}"
     article = None
     if kind == "article" and html and 200 <= response.status < 300:
-        article = extract_article(html, url=response.url, fetched_at=now)
+        article = extract_article(html, url=response.url, fetched_at=now, overrides=overrides)
     observation = Observation(
         url=requested,
         status=response.status,
@@ -102,6 +106,7 @@ def response_result(
         if published is not None:
             article = replace(article, published_at=published, published_raw=listed_date, published_source="feed")
     reasons = verdict.reasons
+    warc = response.meta.get("morgue_warc")  # a crawler.warc.WarcRef, set by the WARC middleware
     if kind == "article" and html is None and 200 <= response.status < 300:
         reasons = (*reasons, f"not-html:{(content_type or 'unknown').split(';')[0]}")
     return FetchResult(
@@ -121,6 +126,9 @@ def response_result(
         etag=_header(response, "ETag"),
         last_modified=_header(response, "Last-Modified"),
         evidence=response.body[:EVIDENCE_BYTES] if verdict.verdict.is_dead else None,
+        warc_file=warc.file if warc else None,
+        warc_offset=warc.offset if warc else None,
+        warc_length=warc.length if warc else None,
     )
 
 

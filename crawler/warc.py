@@ -1,0 +1,286 @@
+"""WARC files: every fetched response, with its request, in gzipped WARC files (warcio).
+
+:class:`WarcWriter` appends a ``response`` record and its ``request`` record (linked by
+``WARC-Concurrent-To``) per exchange to ``<dir>/morgue-<timestamp>-<serial>.warc.gz``, one
+gzip member per record, and starts a new file (with a ``warcinfo`` record) when the current
+one has reached ``max_size`` bytes. It returns a :class:`WarcRef` to the response record
+(file name, offset, length), which the archive stores on the fetch and on the version.
+
+:class:`WarcMiddleware` is the Scrapy downloader middleware that writes every response as it
+comes from the downloader (before redirects are followed and before decompression, so the
+record is what the server sent) and puts its :class:`WarcRef` in ``request.meta["morgue_warc"]``.
+Settings: ``MORGUE_WARC_DIR`` (the folder; the middleware is off when unset) and
+``MORGUE_WARC_MAX_SIZE`` (bytes per file before rotating, default 1 GB). Writes are small
+blocking appends in the reactor thread.
+
+:func:`export_warc` copies selected records (byte for byte, with their request records) into
+one new WARC file.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_SIZE = 1024**3  # 1 GB, the usual size of crawl WARC files
+SOFTWARE = "morgue/0.1 (news archiver)"
+META_KEY = "morgue_warc"
+# headers that describe the transfer rather than the payload: the body is stored de-chunked
+_TRANSFER_HEADERS = {"transfer-encoding"}
+
+
+class WarcDirError(ValueError):
+    """The WARC folder cannot be created or written to; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class WarcRef:
+    """Where one record is: its file (a name inside the WARC folder), offset and length in bytes."""
+
+    file: str
+    offset: int
+    length: int
+
+
+def prepare_warc_dir(path: str | Path) -> Path:
+    """Create ``path`` if needed and check that files can be written there."""
+    directory = Path(path).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".morgue-write-test-"):
+            pass
+    except OSError as exc:
+        raise WarcDirError(f"cannot write WARC files to {directory}: {exc.strerror or exc}") from None
+    return directory.resolve()
+
+
+def _timestamp(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
+
+
+class WarcWriter:
+    """Append request/response pairs to rotating gzipped WARC files in ``directory``."""
+
+    def __init__(self, directory: str | Path, *, max_size: int = DEFAULT_MAX_SIZE, prefix: str = "morgue") -> None:
+        if max_size < 1:
+            raise ValueError("max_size must be at least 1 byte")
+        self.directory = Path(directory)
+        self.max_size = max_size
+        self.prefix = prefix
+        self.serial = 0
+        self.files: list[Path] = []  # every file this writer created, in order
+        self._fh: IO[bytes] | None = None
+        self._writer: WARCWriter | None = None
+
+    @property
+    def current(self) -> Path | None:
+        return self.files[-1] if self._fh is not None else None
+
+    def _open(self) -> None:
+        self.close()
+        stamp = _timestamp(datetime.now(UTC))
+        while True:
+            self.serial += 1
+            path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}.warc.gz"
+            try:
+                self._fh = path.open("xb")
+                break
+            except FileExistsError:
+                continue
+        self.files.append(path)
+        self._writer = WARCWriter(self._fh, gzip=True)
+        info = self._writer.create_warcinfo_record(
+            path.name, {"software": SOFTWARE, "format": "WARC File Format 1.0", "hostname": socket.gethostname()}
+        )
+        self._writer.write_record(info)
+
+    def _ensure_file(self) -> tuple[IO[bytes], WARCWriter]:
+        if self._fh is None or self._fh.tell() >= self.max_size:
+            self._open()
+        assert self._fh is not None and self._writer is not None
+        return self._fh, self._writer
+
+    def write_exchange(
+        self,
+        *,
+        url: str,
+        status: int,
+        response_headers: Iterable[tuple[str, str]],
+        body: bytes,
+        method: str = "GET",
+        request_headers: Iterable[tuple[str, str]] = (),
+        request_body: bytes = b"",
+        fetched_at: datetime | None = None,
+        protocol: str = "HTTP/1.1",
+        ip_address: str | None = None,
+    ) -> WarcRef:
+        """Write one response record and its request record; returns the response record's place."""
+        fh, writer = self._ensure_file()
+        date = datetime_to_iso_date((fetched_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None))
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = ""
+        headers = [(f"X-Archive-Orig-{k}" if k.lower() in _TRANSFER_HEADERS else k, v) for k, v in response_headers]
+        warc_headers = {"WARC-Date": date}
+        if ip_address:
+            warc_headers["WARC-IP-Address"] = ip_address
+        response = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),  # known: warcio then digests in place, without a temporary file
+            http_headers=StatusAndHeaders(f"{status} {reason}".strip(), headers, protocol=protocol or "HTTP/1.1"),
+            warc_headers_dict=warc_headers,
+        )
+        offset = fh.tell()
+        writer.write_record(response)
+        length = fh.tell() - offset
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        req_headers = list(request_headers)
+        if not any(k.lower() == "host" for k, _ in req_headers):
+            req_headers.insert(0, ("Host", parts.netloc))
+        request = writer.create_warc_record(
+            url,
+            "request",
+            payload=io.BytesIO(request_body),
+            length=len(request_body),
+            http_headers=StatusAndHeaders(f"{method} {path} HTTP/1.1", req_headers, is_http_request=True),
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Concurrent-To": response.rec_headers.get_header("WARC-Record-ID"),
+            },
+        )
+        writer.write_record(request)
+        fh.flush()
+        return WarcRef(self.files[-1].name, offset, length)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._fh = self._writer = None
+
+
+def _pairs(headers: Any) -> list[tuple[str, str]]:
+    """Scrapy ``Headers`` (bytes keys, lists of bytes values) as (name, value) strings."""
+    out = []
+    for key, values in headers.items():
+        name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        for value in values if isinstance(values, list) else [values]:
+            out.append((name, value.decode("latin-1") if isinstance(value, bytes) else str(value)))
+    return out
+
+
+class WarcMiddleware:
+    """Downloader middleware writing every response (and its request) to WARC files."""
+
+    def __init__(self, directory: str | Path, *, max_size: int = DEFAULT_MAX_SIZE, stats: Any = None) -> None:
+        self.writer = WarcWriter(prepare_warc_dir(directory), max_size=max_size)
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcMiddleware:
+        from scrapy import signals
+        from scrapy.exceptions import NotConfigured
+
+        settings = crawler.settings
+        directory = settings.get("MORGUE_WARC_DIR")
+        if not directory:  # the default: no WARC files (silently, as Scrapy's own optional components)
+            raise NotConfigured
+        max_size = settings.getint("MORGUE_WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
+        middleware = cls(directory, max_size=max_size, stats=crawler.stats)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def process_response(self, request: Any, response: Any) -> Any:
+        ip = getattr(response, "ip_address", None)
+        ref = self.writer.write_exchange(
+            url=response.url,
+            status=response.status,
+            response_headers=_pairs(response.headers),
+            body=response.body,
+            method=request.method,
+            request_headers=_pairs(request.headers),
+            request_body=request.body or b"",
+            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            ip_address=str(ip) if ip else None,
+        )
+        request.meta[META_KEY] = ref
+        if self.stats is not None:
+            self.stats.inc_value("morgue/warc_records")
+        return response
+
+    def spider_closed(self) -> None:
+        self.writer.close()
+        if self.stats is not None:
+            self.stats.set_value("morgue/warc_files", [p.name for p in self.writer.files])
+
+
+def read_record(directory: str | Path, ref: WarcRef) -> tuple[Any, bytes]:
+    """The record at ``ref`` (warcio ``ArcWarcRecord``) and its decoded HTTP payload."""
+    with (Path(directory) / ref.file).open("rb") as fh:
+        fh.seek(ref.offset)
+        for record in ArchiveIterator(fh):
+            return record, record.content_stream().read()
+    raise WarcDirError(f"no WARC record at {ref.file}:{ref.offset}")
+
+
+def export_warc(refs: Iterable[WarcRef], directory: str | Path, out: str | Path) -> int:
+    """Copy the response records ``refs`` (and the request record after each) into one new
+    gzipped WARC file ``out``, written atomically. Returns the number of responses copied;
+    references to missing files are skipped with a warning."""
+    directory, target = Path(directory), Path(out)
+    tmp = target.with_name(target.name + ".part")
+    copied, missing = 0, set()
+    with tmp.open("wb") as dst:
+        writer = WARCWriter(dst, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(target.name, {"software": SOFTWARE}))
+        for ref in dict.fromkeys(refs):
+            source = directory / ref.file
+            if not source.is_file():
+                if ref.file not in missing:
+                    logger.warning("WARC file %s is missing: its records are not exported", source)
+                    missing.add(ref.file)
+                continue
+            with source.open("rb") as src:
+                src.seek(ref.offset)
+                dst.write(src.read(ref.length))
+                dst.write(_request_after(src, ref))
+            copied += 1
+    tmp.replace(target)
+    return copied
+
+
+def _request_after(src: IO[bytes], ref: WarcRef) -> bytes:
+    """The raw bytes of the request record that follows the response at ``ref`` and belongs to it."""
+    src.seek(ref.offset)
+    iterator = ArchiveIterator(src)
+    response_id = None
+    for record in iterator:
+        if response_id is None:
+            response_id = record.rec_headers.get_header("WARC-Record-ID")
+            continue
+        if record.rec_type != "request" or record.rec_headers.get_header("WARC-Concurrent-To") != response_id:
+            return b""
+        iterator.read_to_end(record)
+        offset, length = iterator.get_record_offset(), iterator.get_record_length()  # absolute in the file
+        src.seek(offset)
+        return src.read(length)
+    return b""

@@ -139,6 +139,7 @@ def _crawl_overrides(state: State, delay: float | None, verbose: bool, time_limi
         overrides["LOG_LEVEL"] = "CRITICAL"  # failed fetches are recorded, not printed; job failures still are
     if state.log_file:
         overrides.update(LOG_FILE=state.log_file, LOG_FILE_APPEND=True)
+    delay = state.config.delay if delay is None else delay
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=max(delay, 0.01))
     if time_limit:
@@ -177,6 +178,7 @@ def _job(state: State, run: Callable[[], Any], what: str) -> None:
         raise click.ClickException(summary.run.get("message") or f"{what} failed")
 
 
+DELAY = click.option("--delay", type=float, help="Seconds between requests to a host (default: config delay, else 1).")
 TIME_LIMIT = click.option("--time-limit", type=float, help="Stop gracefully after this many seconds.")
 
 
@@ -206,7 +208,7 @@ def _warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
 
 @cli.command()
 @click.option("--source", "sources", multiple=True, help="Crawl only this source (repeatable).")
-@click.option("--delay", type=float, default=None, help="Seconds between requests to a host (default 1).")
+@DELAY
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
 @click.option("--full", is_flag=True, help="Fetch every article again: no conditional requests, no date skipping.")
 @WARC_DIR
@@ -257,7 +259,7 @@ def _run(
 @click.option("--all", "everything", is_flag=True, help="Re-check every archived article, not only what is due.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
-@click.option("--delay", type=float, default=None, help="Seconds between requests to a host (default 1).")
+@DELAY
 @click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
 @WARC_DIR
 @TIME_LIMIT

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from crawler.lifecycle import Policy
 
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
-TOP_LEVEL_KEYS = {"database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size"}
+TOP_LEVEL_KEYS = {"database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size", "delay"}
 SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "time_limit", "misfire_grace"}
 LIVENESS_KEYS = {
     "confirmations",
@@ -81,6 +81,7 @@ class Config:
     schedule: Schedule = field(default_factory=Schedule)
     warc_dir: str | None = None  # WARC files of every response go here (None: no WARC)
     warc_max_size: int | None = None  # bytes per WARC file before the next one (None: 1 GB)
+    delay: float | None = None  # seconds between requests to one host (None: 1 s; --delay wins)
     path: Path | None = None
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
@@ -141,8 +142,17 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         schedule=_parse_schedule(data.get("schedule", {})),
         warc_dir=_parse_warc_dir(data.get("warc_dir")),
         warc_max_size=_parse_warc_max_size(data.get("warc_max_size")),
+        delay=_parse_delay(data.get("delay")),
         path=path,
     )
+
+
+def _parse_delay(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"delay: expected seconds between requests to a host, >= 0 (got {value!r})")
+    return float(value)
 
 
 def _parse_warc_dir(value: Any) -> str | None:

@@ -25,6 +25,8 @@ from storage.locks import LockHeldError, acquire
 from tests.conftest import FIXTURES, fresh_pg
 
 CONFIG = """
+delay = 0
+
 [schedule]
 timezone = "Europe/Paris"
 crawl = "0 3 * * *"

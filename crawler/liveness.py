@@ -17,7 +17,8 @@ http   408, 429, 5xx / 401, 403, 407, 451 / 410 / 404 and other 4xx     transien
 body   2xx with an empty body                                           soft_404
 redir  to the site root / to an error URL / to a login-subscribe-      redirect_home /
        consent page / to where the random probe lands / same text       soft_404 /
-       (similarity >= 0.6) / to a section (shorter path, unrelated)     blocked /
+       (similarity >= 0.6) / to a sink where >= 5 archived URLs of      blocked /
+       the site ended / to a section (shorter path, unrelated)
                                                                         redirect_section
                                                                         / moved
 keep   archived text still there (similarity >= 0.8)                    alive or changed
@@ -110,6 +111,7 @@ class Known:
     archived_title: str | None = None
     archived_text: str | None = None
     probe: Probe | None = None
+    sinks: frozenset[str] = frozenset()  # canonical URLs where many archived URLs' redirects end
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,8 @@ def _redirect(obs: Observation, final: str, text: str, known: Known) -> Liveness
     sim = cosine(known.archived_text, text) if known.archived_text else None
     if sim is not None and sim >= MOVED_SIMILARITY:
         return _result(Verdict.MOVED, f"redirect:same-text:{sim:.2f}")
+    if canonicalize(final) in known.sinks:
+        return _result(Verdict.REDIRECT_SECTION, "redirect:sink")
     if _section_like(obs.url, final) and (sim is None or sim < REPLACED_SIMILARITY):
         return _result(Verdict.REDIRECT_SECTION, "redirect:section")
     return None

@@ -25,7 +25,7 @@ from crawler.spiders.recheck import RecheckSpider, Target
 from storage.archive import finish_run, start_run
 from storage.db import check_schema, make_engine, make_sessionmaker
 from storage.locks import acquire, bind_run, mark_interrupted
-from storage.queries import due_for_recheck, fresh_probes, known_urls, run_summary
+from storage.queries import due_for_recheck, fresh_probes, known_urls, redirect_sinks, run_summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +172,7 @@ def run_recheck(
                 for d in due
             ],
             "probes": fresh_probes(session, now=now),
+            "sinks": redirect_sinks(session),
         }
 
     return _run(

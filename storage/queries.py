@@ -401,3 +401,22 @@ def list_runs(session: Session, *, limit: int | None = 20) -> list[dict[str, Any
         record["seconds"] = round((end - run.started_at).total_seconds(), 1) if end else None
         out.append(record)
     return out
+
+
+SINK_MIN_URLS = 5
+
+
+def redirect_sinks(session: Session, *, min_urls: int = SINK_MIN_URLS) -> frozenset[str]:
+    """Final URLs where redirects of at least ``min_urls`` different archived articles ended
+    (a "sink": a search page, a section, a generic landing page), canonicalised."""
+    q = (
+        select(models.Fetch.final_url, func.count(func.distinct(models.Fetch.article_id)))
+        .where(
+            models.Fetch.article_id.is_not(None),
+            models.Fetch.final_url.is_not(None),
+            models.Fetch.final_url != models.Fetch.url,
+        )
+        .group_by(models.Fetch.final_url)
+        .having(func.count(func.distinct(models.Fetch.article_id)) >= min_urls)
+    )
+    return frozenset(canonicalize(url) for url, _ in session.execute(q))

@@ -318,3 +318,13 @@ def test_verdicts_with_what_the_archive_knows(observation: Observation, main_tex
     result = classify(observation, main_text=main_text, known=context)
     assert result.verdict is verdict, result
     assert result.reasons[0].startswith(reason), result
+
+
+def test_a_redirect_into_a_sink_is_a_section_redirect() -> None:
+    sink = "https://news.example.org/fr/monde/2019/contenus-archives"  # deeper than the article: not a section
+    observation = obs(200, page("Recherche", "Résultats"), final=sink, chain=(URL,))
+    result = classify(observation, main_text="Résultats de recherche", known=known(sinks=frozenset({sink})))
+    assert (result.verdict, result.reasons) == (Verdict.REDIRECT_SECTION, ("redirect:sink",))
+    assert classify(observation, main_text="Résultats de recherche", known=known()).verdict is not (
+        Verdict.REDIRECT_SECTION
+    )

@@ -47,12 +47,14 @@ class RecheckSpider(scrapy.Spider):
         self,
         targets: list[Target] | tuple[Target, ...] = (),
         probes: dict[tuple[str, str], Probe] | None = None,
+        sinks: frozenset[str] = frozenset(),
         seed: int | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.targets = tuple(targets)
         self.probes = dict(probes or {})
+        self.sinks = frozenset(sinks)
         self.rng = random.Random(seed)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -107,6 +109,7 @@ class RecheckSpider(scrapy.Spider):
             archived_title=target.archived_title,
             archived_text=target.archived_text,
             probe=self.probes.get(probe_key(target.url)),
+            sinks=self.sinks,
         )
         result = response_result(response, source=target.source, kind="article", now=_now(), known=known)
         if result.url != target.url:  # keep the requested URL as the key even after redirects

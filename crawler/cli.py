@@ -142,6 +142,8 @@ def _crawl_overrides(state: State, delay: float | None, verbose: bool, time_limi
     delay = state.config.delay if delay is None else delay
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=max(delay, 0.01))
+    if state.config.download_timeout is not None:
+        overrides["DOWNLOAD_TIMEOUT"] = state.config.download_timeout
     if time_limit:
         overrides["CLOSESPIDER_TIMEOUT"] = time_limit
     if not state.quiet and sys.stderr.isatty():
@@ -161,6 +163,7 @@ class Interrupted(click.ClickException):
 
 def _job(state: State, run: Callable[[], Any], what: str) -> None:
     """Run a crawl or re-check, map its failures to exit codes, print the one-line summary."""
+    from crawler.runner import RunNotClosedError
     from storage.locks import LockHeldError
 
     try:
@@ -169,6 +172,8 @@ def _job(state: State, run: Callable[[], Any], what: str) -> None:
         raise LockHeld(str(exc)) from None
     except DatabaseError as exc:
         raise UsageFailure(f"database: {exc}") from None
+    except RunNotClosedError as exc:  # the job ran, the database went away before its end was recorded
+        raise click.ClickException(f"database: {exc}") from None
     status = summary.run.get("status")
     if not state.quiet or status != "succeeded":
         _print_run(summary.run, err=status != "succeeded")
@@ -213,6 +218,9 @@ def _warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
 @click.option("--full", is_flag=True, help="Fetch every article again: no conditional requests, no date skipping.")
 @WARC_DIR
 @TIME_LIMIT
+@click.option(
+    "--enqueue", is_flag=True, help="Distributed mode: only push the seed requests to Redis for `morgue worker`s."
+)
 @pass_state
 def crawl(
     state: State,
@@ -222,11 +230,16 @@ def crawl(
     full: bool,
     warc_dir: str | None,
     time_limit: float | None,
+    enqueue: bool,
 ) -> None:
     """Crawl the configured sources: start pages, feeds and sitemaps.
 
     Incremental: archived articles are requested with If-None-Match / If-Modified-Since and
     skipped when their sitemap or feed date is not newer than when they were last seen.
+
+    With a Redis URL (MORGUE_REDIS_URL or redis_url), the crawl is distributed: --enqueue only
+    pushes the seeds (no lock taken) for `morgue worker` processes; without it, this process
+    pushes them and works as one worker until the queue stays empty.
 
     Example: morgue crawl --source rfi --warc-dir warc
     """
@@ -236,8 +249,99 @@ def crawl(
         raise UsageFailure(str(exc)) from None
     if not selected:
         raise UsageFailure("config: no [[sources]] to crawl (see examples/morgue.toml)")
+    from crawler.distributed import redis_url
+
+    url = redis_url(state.config)
+    if enqueue and not url:
+        raise UsageFailure("--enqueue: no Redis URL (set MORGUE_REDIS_URL or redis_url in morgue.toml)")
+    if url:
+        _enqueue(state, url, selected)
+        if enqueue:
+            return
     overrides = {**_crawl_overrides(state, delay, verbose, time_limit), **_warc_overrides(state, warc_dir)}
+    if url:
+        _job(state, lambda: _work(state, url, overrides, idle_timeout=CRAWL_IDLE, kind="crawl", full=full), "crawl")
+        return
     _job(state, lambda: _run(state, selected, overrides, incremental=not full), "crawl")
+
+
+CRAWL_IDLE = 30.0  # seconds a distributed `morgue crawl` waits on an empty queue before it ends
+
+
+def _enqueue(state: State, url: str, sources: tuple[Source, ...]) -> None:
+    from crawler.distributed import DistributedError, Keys, enqueue, redis_prefix
+
+    keys = Keys(redis_prefix())
+    try:
+        count = enqueue(url, keys, sources)
+    except DistributedError as exc:
+        raise UsageFailure(str(exc)) from None
+    if not state.quiet:
+        names = ", ".join(s.name for s in sources)
+        click.echo(f"queued {count} seed requests ({names}) on {_safe_url(url)} under {keys.prefix}:")
+
+
+def _work(state: State, url: str, overrides: dict[str, Any], *, idle_timeout: float, kind: str, full: bool) -> Any:
+    from crawler.distributed import DistributedError, Keys, redis_prefix
+    from crawler.runner import run_worker
+
+    try:
+        return run_worker(
+            database_url=state.database_url,
+            sources=state.config.sources,
+            redis_url=url,
+            keys=Keys(redis_prefix()),
+            idle_timeout=idle_timeout,
+            policy=state.config.liveness,
+            kind=kind,
+            overrides=overrides,
+            incremental=not full,
+        )
+    except DistributedError as exc:
+        raise UsageFailure(str(exc)) from None
+
+
+@cli.command()
+@click.option(
+    "--idle-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Exit once the queue has stayed empty (and this worker idle) this many seconds; 0: never.",
+)
+@DELAY
+@click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progress.")
+@click.option("--full", is_flag=True, help="No conditional requests, no date skipping.")
+@WARC_DIR
+@TIME_LIMIT
+@pass_state
+def worker(
+    state: State,
+    idle_timeout: float,
+    delay: float | None,
+    verbose: bool,
+    full: bool,
+    warc_dir: str | None,
+    time_limit: float | None,
+) -> None:
+    """Distributed mode: take crawl requests from Redis and archive them.
+
+    Needs MORGUE_REDIS_URL (or redis_url in morgue.toml) and scrapy-redis
+    (pip install 'morgue[distributed]'). Any number of workers on any number of machines share
+    one queue and write to one database (PostgreSQL); `morgue crawl --enqueue` pushes the seeds.
+    Workers take no lock; each records a run of kind "worker".
+
+    Example: MORGUE_REDIS_URL=redis://10.0.0.5:6379/0 morgue --db postgresql+psycopg://morgue@10.0.0.5/morgue worker
+    """
+    from crawler.distributed import redis_url
+
+    url = redis_url(state.config)
+    if not url:
+        raise UsageFailure("worker: no Redis URL (set MORGUE_REDIS_URL or redis_url in morgue.toml)")
+    if not state.config.sources:
+        raise UsageFailure("config: no [[sources]]: a worker needs the same morgue.toml as `crawl --enqueue`")
+    overrides = {**_crawl_overrides(state, delay, verbose, time_limit), **_warc_overrides(state, warc_dir)}
+    _job(state, lambda: _work(state, url, overrides, idle_timeout=idle_timeout, kind="worker", full=full), "worker")
 
 
 def _run(
@@ -293,6 +397,7 @@ def recheck(
             limit=limit,
             everything=everything,
             overrides=overrides,
+            scopes={s.name: s.allowed_domains for s in state.config.sources},
         ),
         "recheck",
     )

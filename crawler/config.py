@@ -20,7 +20,10 @@ from urllib.parse import urlsplit
 from crawler.lifecycle import Policy
 
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
-TOP_LEVEL_KEYS = {"database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size", "delay"}
+TOP_LEVEL_KEYS = {
+    "database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size", "delay", "redis_url",
+    "download_timeout",
+}  # fmt: skip
 SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "time_limit", "misfire_grace"}
 LIVENESS_KEYS = {
     "confirmations",
@@ -31,7 +34,8 @@ LIVENESS_KEYS = {
 }
 DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 SOURCE_KEYS = {
-    "name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern", "schedule", "overrides"
+    "name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern", "schedule", "overrides",
+    "max_articles",
 }  # fmt: skip
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -51,6 +55,7 @@ class Source:
     schedule: str | None = None  # cron expression: crawl this source on its own timetable
     # per-field extraction selectors, validated: (("title", "css:h1.headline"), ("body", "xpath://..."))
     overrides: tuple[tuple[str, str], ...] = ()
+    max_articles: int | None = None  # article requests per crawl at most (None: no limit)
 
     @property
     def override_map(self) -> dict[str, str]:
@@ -82,6 +87,8 @@ class Config:
     warc_dir: str | None = None  # WARC files of every response go here (None: no WARC)
     warc_max_size: int | None = None  # bytes per WARC file before the next one (None: 1 GB)
     delay: float | None = None  # seconds between requests to one host (None: 1 s; --delay wins)
+    redis_url: str | None = None  # distributed mode (scrapy-redis) when set; MORGUE_REDIS_URL wins
+    download_timeout: float | None = None  # seconds before a download is given up (None: 20 s)
     path: Path | None = None
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
@@ -143,8 +150,26 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         warc_dir=_parse_warc_dir(data.get("warc_dir")),
         warc_max_size=_parse_warc_max_size(data.get("warc_max_size")),
         delay=_parse_delay(data.get("delay")),
+        redis_url=_parse_redis_url(data.get("redis_url")),
+        download_timeout=_parse_download_timeout(data.get("download_timeout")),
         path=path,
     )
+
+
+def _parse_redis_url(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis_url: expected a Redis URL like 'redis://127.0.0.1:6379/0'")
+    return value
+
+
+def _parse_download_timeout(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"download_timeout: expected seconds before a download is given up, > 0 (got {value!r})")
+    return float(value)
 
 
 def _parse_delay(value: Any) -> float | None:
@@ -274,6 +299,10 @@ def _parse_source(raw: Any, where: str) -> Source:
                 compile_overrides({key: value})
             except OverrideError as exc:
                 raise ConfigError(f"{where}.overrides.{key}: {exc.reason}") from None
+    max_articles = raw.get("max_articles")
+    if max_articles is not None and (not isinstance(max_articles, int) or isinstance(max_articles, bool)
+                                     or max_articles < 1):
+        raise ConfigError(f"{where}.max_articles: expected a whole number >= 1 (got {max_articles!r})")
     return Source(
         name=name,
         schedule=schedule,
@@ -283,6 +312,7 @@ def _parse_source(raw: Any, where: str) -> Source:
         allowed_domains=domains,
         article_pattern=pattern,
         overrides=tuple((key, value.strip()) for key, value in overrides.items()),
+        max_articles=max_articles,
     )
 
 

@@ -3,10 +3,13 @@ listing pages. Pure functions over bytes; no I/O.
 
 XML is parsed with entity resolution and network access off, so an entity bomb is never
 expanded; a malformed document yields what can be recovered, or :class:`DiscoveryError`.
+Sitemaps are parsed incrementally and only their first :data:`MAX_SITEMAP_URLS` entries are
+read, so a sitemap of any length costs bounded time and memory beyond its body.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from lxml import etree
 from crawler.urls import absolute, canonicalize, in_domains
 
 MAX_SITEMAP_URLS = 50_000  # the sitemap protocol's own limit per file
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # ... and its size limit (uncompressed), the download limit of sitemaps
 
 
 class DiscoveryError(ValueError):
@@ -31,15 +35,18 @@ class Link:
     modified_raw: str | None = None  # sitemap lastmod / Atom updated: when the page last changed
 
 
+_SAFE_XML = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "recover": True,
+    "remove_comments": True,
+    "load_dtd": False,
+}
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        load_dtd=False,
-    )
+    return etree.XMLParser(**_SAFE_XML)
 
 
 def _root(body: bytes, what: str) -> etree._Element:
@@ -109,32 +116,59 @@ def parse_feed(body: bytes, base_url: str) -> list[Link]:
 class Sitemap:
     is_index: bool
     links: list[Link]  # child sitemaps for an index, pages for a urlset
+    truncated: bool = False  # more than MAX_SITEMAP_URLS entries: the rest were not read
+
+
+def _sitemap_entry(el: etree._Element, base_url: str) -> Link | None:
+    loc = absolute(base_url, _child_text(el, "loc"))
+    if not loc:
+        return None
+    date = title = None
+    for news in el.iter():
+        if _local(news.tag) == "publication_date" and news.text:
+            date = news.text.strip()
+        elif _local(news.tag) == "title" and news.text and news is not el:
+            title = news.text.strip()
+    lastmod = _child_text(el, "lastmod")
+    return Link(url=loc, published_raw=date or lastmod, title=title, modified_raw=lastmod)
 
 
 def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
-    """A sitemap index or urlset, with ``lastmod`` and nested ``news:publication_date``."""
-    root = _root(body, "sitemap")
-    kind = _local(root.tag)
-    if kind not in ("sitemapindex", "urlset"):
-        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    """A sitemap index or urlset, with ``lastmod`` and nested ``news:publication_date``.
+
+    Streamed: entries are read one by one and dropped from the tree once read; reading stops
+    after :data:`MAX_SITEMAP_URLS` of them (``truncated`` then says there were more)."""
+    body = body.lstrip()
+    if not body:
+        raise DiscoveryError("empty sitemap")
+    root: etree._Element | None = None
     links: list[Link] = []
-    for el in root:
-        if _local(el.tag) not in ("sitemap", "url"):
-            continue
-        loc = absolute(base_url, _child_text(el, "loc"))
-        if not loc:
-            continue
-        date = title = None
-        for news in el.iter():
-            if _local(news.tag) == "publication_date" and news.text:
-                date = news.text.strip()
-            elif _local(news.tag) == "title" and news.text and news is not el:
-                title = news.text.strip()
-        lastmod = _child_text(el, "lastmod")
-        links.append(Link(url=loc, published_raw=date or lastmod, title=title, modified_raw=lastmod))
-        if len(links) >= MAX_SITEMAP_URLS:
-            break
-    return Sitemap(is_index=kind == "sitemapindex", links=links)
+    truncated = False
+    try:
+        for event, el in etree.iterparse(io.BytesIO(body), events=("start", "end"), **_SAFE_XML):
+            if root is None:
+                root = el
+                if _local(root.tag) not in ("sitemapindex", "urlset"):
+                    raise DiscoveryError(f"not a sitemap: root element <{_local(root.tag)}>")
+                continue
+            if event != "end" or el.getparent() is not root:
+                continue
+            if _local(el.tag) in ("sitemap", "url"):
+                if len(links) >= MAX_SITEMAP_URLS:
+                    truncated = True
+                    break
+                link = _sitemap_entry(el, base_url)
+                if link is not None:
+                    links.append(link)
+            el.clear()
+            while el.getprevious() is not None:  # keep the tree as small as the entry being read
+                del root[0]
+    except etree.XMLSyntaxError as exc:
+        if root is None:
+            raise DiscoveryError(f"malformed sitemap: {exc}") from None
+    if root is None:
+        raise DiscoveryError("malformed sitemap: no XML root element")
+    return Sitemap(is_index=_local(root.tag) == "sitemapindex", links=links, truncated=truncated)
 
 
 def page_links(html: str, base_url: str, *, domains: tuple[str, ...], pattern: str | None) -> Iterator[str]:

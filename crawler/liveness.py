@@ -10,6 +10,7 @@ rule   condition                                                        verdict
 =====  ===============================================================  ================
 net    NXDOMAIN / other DNS, timeout, connection or TLS failure         domain_gone /
                                                                         transient
+net    a redirect morgue refused (out of scope, URL too long)           blocked
 http   304                                                              alive
 http   408, 429, 5xx / 401, 403, 407, 451 / 410 / 404 and other 4xx     transient /
                                                                         blocked / gone /
@@ -53,6 +54,7 @@ from crawler.lexicon import NOT_FOUND_PHRASES, REMOVAL_PHRASES, WALL_MARKUP, WAL
 from crawler.similarity import cosine, word_count, word_drop
 from crawler.urls import canonicalize, is_site_root
 
+REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.guards
 SHORT_TEXT_WORDS = 150  # main text shorter than this may be a notice, not an article
 VERY_SHORT_TEXT_WORDS = 60  # a phrase in main text this short counts even outside title/h1
 KEEP_SIMILARITY = 0.8  # the archived text is still there
@@ -178,6 +180,8 @@ def _http(obs: Observation) -> LivenessResult | None:
     if obs.status is None:
         if obs.error == "nxdomain":
             return _result(Verdict.DOMAIN_GONE, "net:nxdomain")
+        if obs.error in REFUSED_REDIRECTS:  # crawler.guards: never fetched, never evidence of removal
+            return _result(Verdict.BLOCKED, f"redirect:{obs.error}")
         return _result(Verdict.TRANSIENT, f"net:{obs.error or 'unknown'}")
     status = obs.status
     if status == 304:
@@ -270,10 +274,12 @@ def classify(obs: Observation, *, main_text: str | None = None, known: Known | N
     if is_site_root(obs.url) or obs.html is None:
         return _result(Verdict.ALIVE, "root" if obs.html is not None else "not-html")
 
-    signals = page_signals(obs.html)
     words = word_count(text)
     short = words < SHORT_TEXT_WORDS
     sim = cosine(known.archived_text, text) if known.archived_text else None
+    # the page's title, h1 and markup only matter for a short text or when comparing with the archive:
+    # a long article seen by a crawl is alive without parsing the page a second time
+    signals = page_signals(obs.html) if short or sim is not None or known.probe is not None else PageSignals()
     if sim is not None and sim >= KEEP_SIMILARITY:
         return _unchanged_or_changed(sim, signals, known)
     if short and (signals.not_free or signals.wall_markup or WALL_RE.search(text) or WALL_RE.search(signals.title)):

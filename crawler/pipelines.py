@@ -6,6 +6,8 @@ count into, optional). The schema must already be at head (``morgue init``): the
 pipeline fails loudly rather than write into an unknown schema. When the database goes
 away, the item is retried once and the crawl is then closed with reason
 ``database_error``: nothing half-written stays behind, since each item is one transaction.
+A unique-constraint violation (two distributed workers creating the same article, URL or
+source at once) rolls the transaction back and retries it once, which then finds the row.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import time
 from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from crawler.config import load_config, resolve_database_url
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
 from storage.archive import Outcome, count_outcome, record_fetch, save_probe
-from storage.db import check_schema, make_engine, make_sessionmaker
+from storage.db import check_schema, explain, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,13 @@ class ArchivePipeline:
                 self._count(outcome, item)
                 return item
             except (OperationalError, DBAPIError) as exc:
+                if attempt == 1 and isinstance(exc, IntegrityError):
+                    # a concurrent writer (another worker) created the same source, article or URL
+                    # first: the whole transaction was rolled back, and the retry finds that row
+                    logger.info("write conflict on %s, retrying once: %s", item.url, exc.orig)
+                    if self.crawler is not None:
+                        self.crawler.stats.inc_value("morgue/write_conflicts")
+                    continue
                 if attempt == 1 and getattr(exc, "connection_invalidated", True):
                     logger.warning("database error on %s, retrying once: %s", item.url, exc.orig)
                     time.sleep(1.0)
@@ -94,7 +103,7 @@ class ArchivePipeline:
                 logger.error("database error on %s, stopping the crawl: %s", item.url, exc.orig)
                 self.failed = True
                 if self.crawler is not None:
-                    self.crawler.stats.set_value("morgue/database_error", str(exc.orig)[:500])
+                    self.crawler.stats.set_value("morgue/database_error", explain(exc)[:500])
                     deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
                 raise
         return item

@@ -3,6 +3,12 @@ Scrapy's CrawlerProcess, close the row with the outcome.
 
 The Twisted reactor cannot restart, so call :func:`run_crawl` or :func:`run_recheck` once
 per process (the CLI does; the scheduler starts a fresh ``morgue`` subprocess per run).
+
+Database trouble: before the crawl starts (unreachable, SQLite locked by another writer) it
+is a :class:`~storage.db.DatabaseError` and nothing was crawled; at the end, closing the run
+row is retried for :data:`FINISH_RETRY_SECONDS` (a restarting PostgreSQL, a writer holding
+SQLite) before :class:`RunNotClosedError` (the row stays ``running`` until the next run marks
+it ``interrupted``).
 """
 
 from __future__ import annotations
@@ -11,21 +17,30 @@ import os
 import shlex
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from sqlalchemy.exc import OperationalError
 
 from crawler.config import Source
+from crawler.distributed import Keys, scrapy_settings
 from crawler.lifecycle import Policy
 from crawler.spiders.news import Archived, NewsSpider
 from crawler.spiders.recheck import RecheckSpider, Target
 from storage.archive import finish_run, start_run
-from storage.db import check_schema, make_engine, make_sessionmaker
+from storage.db import DatabaseError, check_schema, explain, make_engine, make_sessionmaker
 from storage.locks import acquire, bind_run, mark_interrupted
 from storage.queries import due_for_recheck, fresh_probes, known_urls, redirect_sinks, run_summary
+
+FINISH_RETRY_SECONDS = 60.0  # how long closing the run row is retried while the database is away
+
+
+class RunNotClosedError(RuntimeError):
+    """The run's row could not be closed: the database stayed away after the crawl ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,20 +73,31 @@ def _run(
     policy: Policy,
     overrides: dict[str, Any] | None,
     command: str | None,
+    exclusive: bool = True,
 ) -> RunSummary:
     engine = make_engine(database_url)
     check_schema(engine)
     Session = make_sessionmaker(engine)  # noqa: N806 - a class factory
-    lock = acquire(engine)  # raises LockHeld: one run at a time per archive
+    # raises LockHeld: one run at a time per archive; distributed workers share the archive instead
     try:
-        with Session.begin() as session:
-            mark_interrupted(session, now=datetime.now(UTC))
-            run = start_run(session, kind=kind, command=command or shlex.join(sys.argv), now=datetime.now(UTC))
-            run.host, run.pid, run.heartbeat_at = socket.gethostname(), os.getpid(), run.started_at
-            run_id = run.id
-            kwargs = spider_kwargs(session) if callable(spider_kwargs) else spider_kwargs
-        bind_run(lock, run_id)
-        lock.start_heartbeat()
+        lock = acquire(engine) if exclusive else None
+    except OperationalError as exc:
+        raise DatabaseError(f"cannot take the archive's lock: {explain(exc)}") from None
+    try:
+        try:
+            with Session.begin() as session:
+                if lock is not None:
+                    mark_interrupted(session, now=datetime.now(UTC))
+                run = start_run(session, kind=kind, command=command or shlex.join(sys.argv), now=datetime.now(UTC))
+                run.host, run.pid, run.heartbeat_at = socket.gethostname(), os.getpid(), run.started_at
+                run_id = run.id
+                kwargs = spider_kwargs(session) if callable(spider_kwargs) else spider_kwargs
+            if lock is not None:
+                bind_run(lock, run_id)
+        except OperationalError as exc:
+            raise DatabaseError(f"cannot record the run: {explain(exc)}") from None
+        if lock is not None:
+            lock.start_heartbeat()
         status, message, stats, reason = "failed", None, {}, "unknown"
         try:
             process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides))
@@ -90,17 +116,38 @@ def _run(
             }.get(reason, f"finish reason: {reason}")
             if stats.get("morgue/database_error"):
                 message = f"database error: {stats['morgue/database_error']}"
+            if stats.get("morgue/warc_error"):
+                message = f"cannot write WARC files: {stats['morgue/warc_error']}"
         except KeyboardInterrupt:
             status, message, reason = "interrupted", "interrupted by the user", "interrupted"
         finally:
-            with Session.begin() as session:
-                finish_run(session, run_id, status=status, now=datetime.now(UTC), message=message)
+            _finish(Session, run_id, status=status, message=message)
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
     with Session() as session:
         summary = run_summary(session, run_id) or {}
     engine.dispose()
     return RunSummary(run=summary, finish_reason=reason, stats=stats)
+
+
+def _finish(Session: Any, run_id: int, *, status: str, message: str | None) -> None:  # noqa: N803
+    """Close the run's row, retrying while the database is unreachable or locked."""
+    deadline = time.monotonic() + FINISH_RETRY_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            with Session.begin() as session:
+                finish_run(session, run_id, status=status, now=datetime.now(UTC), message=message)
+            return
+        except OperationalError as exc:
+            if time.monotonic() >= deadline:
+                raise RunNotClosedError(
+                    f"run {run_id} ({status}{': ' + message if message else ''}) could not be recorded, the database "
+                    f"stayed away for {FINISH_RETRY_SECONDS:g} s: {explain(exc)}; the next run marks it interrupted"
+                ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def run_crawl(
@@ -119,6 +166,18 @@ def run_crawl(
     when their sitemap or feed date is not newer than when they were last seen alive.
     """
 
+    return _run(
+        database_url=database_url,
+        spider=NewsSpider,
+        spider_kwargs=_news_kwargs(sources, incremental),
+        kind=kind,
+        policy=policy or Policy(),
+        overrides=overrides,
+        command=command,
+    )
+
+
+def _news_kwargs(sources: tuple[Source, ...], incremental: bool) -> Any:
     def spider_kwargs(session: Any) -> dict[str, Any]:
         if not incremental:
             return {"sources": sources}
@@ -133,14 +192,38 @@ def run_crawl(
             },
         }
 
+    return spider_kwargs
+
+
+def run_worker(
+    *,
+    database_url: str,
+    sources: tuple[Source, ...],
+    redis_url: str,
+    keys: Keys,
+    idle_timeout: float = 60.0,
+    policy: Policy | None = None,
+    kind: str = "worker",
+    overrides: dict[str, Any] | None = None,
+    command: str | None = None,
+    incremental: bool = True,
+) -> RunSummary:
+    """Take requests from the Redis queue until it stays empty for ``idle_timeout`` seconds.
+
+    ``sources`` are the ones a queued request may name (all of the config). The run is recorded
+    (kind ``worker``) without the archive's exclusive lock: any number of workers run at once.
+    """
+    from crawler.spiders.worker import WorkerSpider
+
     return _run(
         database_url=database_url,
-        spider=NewsSpider,
-        spider_kwargs=spider_kwargs,
+        spider=WorkerSpider,
+        spider_kwargs=_news_kwargs(sources, incremental),
         kind=kind,
         policy=policy or Policy(),
-        overrides=overrides,
+        overrides={**scrapy_settings(redis_url, keys, idle_timeout), **(overrides or {})},
         command=command,
+        exclusive=False,
     )
 
 
@@ -153,8 +236,11 @@ def run_recheck(
     everything: bool = False,
     overrides: dict[str, Any] | None = None,
     command: str | None = None,
+    scopes: dict[str, tuple[str, ...]] | None = None,
 ) -> RunSummary:
-    """Re-check what is due (or ``everything``) and advance each article's removal state."""
+    """Re-check what is due (or ``everything``) and advance each article's removal state.
+
+    ``scopes`` (source name -> allowed domains): redirects out of them are not followed."""
 
     def targets(session: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
@@ -173,6 +259,7 @@ def run_recheck(
             ],
             "probes": fresh_probes(session, now=now),
             "sinks": redirect_sinks(session),
+            "scopes": scopes or {},
         }
 
     return _run(

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, delete, select
 
 from crawler.config import Config
 from crawler.cron import cron_trigger
+from crawler.distributed import redis_url
 from storage import models
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ def job_specs(config: Config) -> list[JobSpec]:
             else ("crawl", *[a for n in others for a in ("--source", n)])
         )
         specs.insert(0, JobSpec("crawl", config.schedule.crawl, argv))
+    if redis_url(config):  # distributed: the nightly job only pushes the seeds; `morgue worker`s crawl
+        specs = [JobSpec(s.id, s.cron, (*s.argv, "--enqueue")) for s in specs]
     if config.schedule.recheck and config.sources:
         specs.append(JobSpec("recheck", config.schedule.recheck, ("recheck",)))
     return specs

@@ -43,8 +43,13 @@ TELNETCONSOLE_ENABLED = False
 DNS_TIMEOUT = 10
 
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-# next to the downloader: sees every response as sent (before redirects, before decompression)
-DOWNLOADER_MIDDLEWARES = {"crawler.warc.WarcMiddleware": 950}
+# scope first (before robots.txt is fetched for a redirect's host); the WARC writer next to the downloader
+# sees every response as sent (before redirects, before decompression); crawler.guards explains the others
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.guards.ScopeMiddleware": 50,
+    "crawler.guards.SizeLimitMiddleware": 900,
+    "crawler.warc.WarcMiddleware": 950,
+}
 MORGUE_WARC_DIR = None  # WARC files are written here when set (`morgue crawl --warc-dir`, warc_dir)
 MORGUE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before starting the next one
 EXTENSIONS = {"crawler.progress.ProgressLine": 500}

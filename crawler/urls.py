@@ -17,6 +17,7 @@ TRACKING_PARAMS = re.compile(
     re.IGNORECASE,
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_URL_LENGTH = 2048  # longer URLs are not requested, not followed, not stored (the URL columns' size)
 
 
 def canonicalize(url: str) -> str:

@@ -19,6 +19,7 @@ one new WARC file.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import socket
@@ -191,9 +192,13 @@ def _pairs(headers: Any) -> list[tuple[str, str]]:
 class WarcMiddleware:
     """Downloader middleware writing every response (and its request) to WARC files."""
 
-    def __init__(self, directory: str | Path, *, max_size: int = DEFAULT_MAX_SIZE, stats: Any = None) -> None:
+    def __init__(
+        self, directory: str | Path, *, max_size: int = DEFAULT_MAX_SIZE, stats: Any = None, crawler: Any = None
+    ) -> None:
         self.writer = WarcWriter(prepare_warc_dir(directory), max_size=max_size)
         self.stats = stats
+        self.crawler = crawler  # to stop the crawl when the folder stops taking writes
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcMiddleware:
@@ -205,30 +210,50 @@ class WarcMiddleware:
         if not directory:  # the default: no WARC files (silently, as Scrapy's own optional components)
             raise NotConfigured
         max_size = settings.getint("MORGUE_WARC_MAX_SIZE", DEFAULT_MAX_SIZE)
-        middleware = cls(directory, max_size=max_size, stats=crawler.stats)
+        middleware = cls(directory, max_size=max_size, stats=crawler.stats, crawler=crawler)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def process_response(self, request: Any, response: Any) -> Any:
+        """Write the exchange. When the folder stops taking writes (disk full, removed, read-only),
+        the crawl is closed with reason ``warc_error`` (stat ``morgue/warc_error`` says why); the
+        responses still in flight are archived, without a WARC record."""
+        if self.failed:
+            return response
         ip = getattr(response, "ip_address", None)
-        ref = self.writer.write_exchange(
-            url=response.url,
-            status=response.status,
-            response_headers=_pairs(response.headers),
-            body=response.body,
-            method=request.method,
-            request_headers=_pairs(request.headers),
-            request_body=request.body or b"",
-            protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-            ip_address=str(ip) if ip else None,
-        )
+        try:
+            ref = self.writer.write_exchange(
+                url=response.url,
+                status=response.status,
+                response_headers=_pairs(response.headers),
+                body=response.body,
+                method=request.method,
+                request_headers=_pairs(request.headers),
+                request_body=request.body or b"",
+                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+                ip_address=str(ip) if ip else None,
+            )
+        except OSError as exc:
+            self._fail(f"{self.writer.directory}: {exc.strerror or exc}")
+            return response
         request.meta[META_KEY] = ref
         if self.stats is not None:
             self.stats.inc_value("morgue/warc_records")
         return response
 
+    def _fail(self, why: str) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        self.failed = True
+        logger.error("cannot write WARC files (%s): stopping the crawl", why)
+        if self.stats is not None:
+            self.stats.set_value("morgue/warc_error", why)
+        if self.crawler is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="warc_error"))
+
     def spider_closed(self) -> None:
-        self.writer.close()
+        with contextlib.suppress(OSError):
+            self.writer.close()
         if self.stats is not None:
             self.stats.set_value("morgue/warc_files", [p.name for p in self.writer.files])
 

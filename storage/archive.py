@@ -4,6 +4,11 @@ frames the transaction (``with Session.begin() as session: record_fetch(session,
 ``record_fetch`` stores one :class:`~crawler.items.FetchResult`: always a ``fetches`` row;
 for an alive article, the article (found by any of its URL variants, or created) and a
 new version only when the normalised content hash differs from the latest version.
+
+What a hostile page puts in a result never makes the database refuse it (:func:`storable`):
+NUL characters (PostgreSQL text cannot hold them) are removed, lone surrogates (not UTF-8)
+become U+FFFD, and values longer than their column (PostgreSQL refuses them where SQLite
+would not) are cut (Content-Type, fetch URLs) or left out (validators, URL variants).
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from dataclasses import asdict
+import re
+from dataclasses import asdict, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,8 +27,55 @@ from sqlalchemy.orm import Session
 from crawler.items import Article as ArticleItem
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy, UrlState, advance, next_check
-from crawler.urls import canonicalize
+from crawler.urls import MAX_URL_LENGTH, canonicalize
 from storage import models
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """``value`` with NUL characters removed and lone surrogates replaced, in every string it holds."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        return _SURROGATES.sub("\ufffd", value) if _SURROGATES.search(value) else value
+    if isinstance(value, tuple):
+        return tuple(_scrub(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for f in fields(value):
+            old = getattr(value, f.name)
+            new = _scrub(old)
+            if new is not old:
+                changed[f.name] = new
+        return replace(value, **changed) if changed else value
+    return value
+
+
+def storable(result: FetchResult) -> FetchResult:
+    """``result`` as any database accepts it (see the module docstring); unchanged when it already is."""
+    result = _scrub(result)
+    changes: dict[str, Any] = {}
+    if result.content_type and len(result.content_type) > 255:
+        changes["content_type"] = result.content_type[:255]
+    if result.etag and len(result.etag) > 255:  # a cut validator would be a wrong one
+        changes["etag"] = None
+    if result.last_modified and len(result.last_modified) > 64:
+        changes["last_modified"] = None
+    article = result.article
+    if article is not None:
+        if len(article.url) > MAX_URL_LENGTH or len(result.url) > MAX_URL_LENGTH:
+            changes["article"] = None  # cannot be keyed by its URL: the fetch row says why
+            changes["reasons"] = (*result.reasons, "url:too-long")
+        elif article.canonical_url and len(canonicalize(article.canonical_url)) > MAX_URL_LENGTH:
+            changes["article"] = replace(article, canonical_url=None)  # keyed by its own URL instead
+        if article.language and len(article.language) > 8 and "article" not in changes:
+            changes["article"] = replace(changes.get("article", article), language=None)
+    return replace(result, **changes) if changes else result
+
+
+def _clip_url(url: str | None) -> str | None:
+    return url[:MAX_URL_LENGTH] if url else url
 
 
 class Outcome(enum.StrEnum):
@@ -88,7 +141,7 @@ def find_article(session: Session, urls: list[str]) -> models.Article | None:
 
 
 def _link_urls(session: Session, article: models.Article, urls: list[str]) -> None:
-    keys = {canonicalize(u) for u in urls if u}
+    keys = {k for k in (canonicalize(u) for u in urls if u) if len(k) <= MAX_URL_LENGTH}
     known = set(session.scalars(select(models.ArticleUrl.url).where(models.ArticleUrl.url.in_(keys))))
     for key in sorted(keys - known):
         session.add(models.ArticleUrl(url=key, article_id=article.id))
@@ -240,6 +293,7 @@ def record_fetch(
     session: Session, result: FetchResult, *, run_id: int | None = None, policy: Policy | None = None
 ) -> Outcome:
     """Store one fetch; returns what it did to the archive. Never commits."""
+    result = storable(result)
     source = get_or_create_source(session, result.source, now=result.fetched_at)
     article: models.Article | None = None
     outcome = Outcome.OTHER
@@ -254,8 +308,8 @@ def record_fetch(
         source_id=source.id,
         article_id=article.id if article is not None else None,
         kind=result.kind,
-        url=result.url,
-        final_url=result.final_url,
+        url=_clip_url(result.url),
+        final_url=_clip_url(result.final_url),
         redirect_chain=list(result.redirect_chain),
         status=result.status,
         verdict=result.verdict.value,

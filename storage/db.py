@@ -3,10 +3,15 @@
 ``make_engine`` turns a URL into an engine (SQLite: WAL, foreign keys, busy timeout);
 ``upgrade`` runs the Alembic migrations to head on it (idempotent); ``check_schema``
 refuses to work on a database that is not at head, with a message saying what to run.
+
+A SQLite writer waits up to ``$MORGUE_SQLITE_BUSY_TIMEOUT_MS`` milliseconds (default 30,000)
+for another writer to finish before giving up with "database is locked"; :func:`explain`
+turns that and other driver errors into one line for the user.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +25,32 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # the default; $MORGUE_SQLITE_BUSY_TIMEOUT_MS wins
 
 
 class DatabaseError(RuntimeError):
     """The database cannot be used (unreachable, bad URL, not migrated)."""
+
+
+def busy_timeout_ms() -> int:
+    """How long a SQLite writer waits for another one: ``$MORGUE_SQLITE_BUSY_TIMEOUT_MS`` or the default."""
+    raw = os.environ.get("MORGUE_SQLITE_BUSY_TIMEOUT_MS", "").strip()
+    if not raw:
+        return SQLITE_BUSY_TIMEOUT_MS
+    if not raw.isdigit():
+        raise DatabaseError(f"MORGUE_SQLITE_BUSY_TIMEOUT_MS: expected milliseconds, a whole number >= 0 (got {raw!r})")
+    return int(raw)
+
+
+def explain(exc: BaseException) -> str:
+    """One line saying why a database operation failed (the driver's message, with a hint when it helps)."""
+    message = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    if "database is locked" in message or "database table is locked" in message:
+        return (
+            f"the SQLite database is locked: another process kept writing to it for more than "
+            f"{busy_timeout_ms() / 1000:g} s (MORGUE_SQLITE_BUSY_TIMEOUT_MS)"
+        )
+    return message
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -36,14 +62,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        timeout_ms = busy_timeout_ms()
+        kwargs.setdefault("connect_args", {"timeout": timeout_ms / 1000})
         engine = create_engine(parsed, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA busy_timeout={timeout_ms}")
             if parsed.database and parsed.database != ":memory:":
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
@@ -86,7 +113,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database: {exc.orig}") from None
+        raise DatabaseError(f"cannot reach the database: {explain(exc)}") from None
     return current_revision(engine)
 
 
@@ -95,7 +122,7 @@ def check_schema(engine: Engine) -> None:
     try:
         current = current_revision(engine)
     except OperationalError as exc:
-        raise DatabaseError(f"cannot reach the database: {exc.orig}") from None
+        raise DatabaseError(f"cannot reach the database: {explain(exc)}") from None
     head = head_revision()
     if current != head:
         state = "empty" if current is None else f"at revision {current}"

@@ -12,6 +12,8 @@ takes the lock (:func:`mark_interrupted`): holding the lock proves nobody else r
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import threading
@@ -20,10 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage import models
 
+logger = logging.getLogger(__name__)
 LOCK_NAME = "jobs"
 STALE_AFTER = timedelta(seconds=90)
 HEARTBEAT_EVERY = 15.0  # seconds
@@ -86,16 +90,25 @@ class RunLock:
         self._thread.start()
 
     def release(self) -> None:
+        """Give the lock back. When the database is away, what is left behind dies with this process
+        (the advisory lock with its session, the row with its owner: see :func:`acquire`)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(models.RunLock).where(models.RunLock.name == self.name, models.RunLock.owner == self.owner)
-            )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    delete(models.RunLock).where(models.RunLock.name == self.name, models.RunLock.owner == self.owner)
+                )
+        except DBAPIError as exc:
+            logger.warning("could not remove the lock row of %s: %s", self.owner, exc.orig)
         if self._pg is not None:
-            self._pg.execute(text("SELECT pg_advisory_unlock(:k, hashtext(:n))"), {"k": ADVISORY_KEY, "n": self.name})
-            self._pg.close()
+            with contextlib.suppress(DBAPIError):  # a session the server dropped holds nothing any more
+                self._pg.execute(
+                    text("SELECT pg_advisory_unlock(:k, hashtext(:n))"), {"k": ADVISORY_KEY, "n": self.name}
+                )
+            with contextlib.suppress(DBAPIError):
+                self._pg.close()
             self._pg = None
 
 

@@ -11,12 +11,22 @@ article requests for archived URLs conditional (``If-None-Match`` / ``If-Modifie
 a 304 is an alive observation that adds no version), and skips an alive archived article
 outright when its sitemap ``lastmod``, news ``publication_date`` or feed date is not newer
 than the last time it was seen alive (counted in the stat ``morgue/skipped_unchanged``).
+
+Bounds: links longer than :data:`crawler.urls.MAX_URL_LENGTH` are not requested, and a source
+with ``max_articles`` gets at most that many article requests per crawl; the page that listed
+what was left out says so in its reasons (``links:too-long:N``, ``links:over-max-articles:N``).
+Sitemaps may be as large as the protocol allows (:data:`crawler.discovery.SITEMAP_MAX_BYTES`,
+compressed or not) and are read up to :data:`crawler.discovery.MAX_SITEMAP_URLS` entries
+(``sitemap:truncated:N`` when there were more). A sitemap is fetched once per crawl, even
+when an index lists itself. Every request carries its source's ``allowed_domains`` for
+:class:`crawler.guards.ScopeMiddleware`: a redirect out of them is not followed.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,11 +36,12 @@ from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 from crawler.config import Source, load_config
-from crawler.discovery import DiscoveryError, Link, page_links, parse_feed, parse_sitemap
+from crawler.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
+from crawler.guards import SCOPE_KEY, RefusedRedirect
 from crawler.items import FetchResult
 from crawler.normalize import parse_datetime
 from crawler.spiders.observe import failure_result, response_result
-from crawler.urls import canonicalize, in_domains, strip_tracking
+from crawler.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +86,7 @@ class NewsSpider(scrapy.Spider):
         self.max_sitemap_depth = max_sitemap_depth
         self.known = dict(known or {})
         self.seen: set[str] = set()
+        self.article_requests: Counter[str] = Counter()  # source name -> article requests made
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -86,9 +98,20 @@ class NewsSpider(scrapy.Spider):
         kwargs.setdefault("max_sitemap_depth", settings.getint("MORGUE_MAX_SITEMAP_DEPTH", 3))
         return super().from_crawler(crawler, *args, **kwargs)
 
+    def first_sight(self, key: str) -> bool:
+        """True the first time ``key`` (a canonical URL) comes up in this crawl; remembers it.
+
+        In memory here; the distributed worker (:mod:`crawler.spiders.worker`) shares it through Redis.
+        """
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources:
             for url in source.sitemaps:
+                self.first_sight("sitemap:" + canonicalize(url))  # an index that lists itself is not fetched again
                 yield self._request(url, source, self.parse_sitemap, depth=0, first=True)
             for url in source.feeds:
                 yield self._request(url, source, self.parse_feed, first=True)
@@ -112,22 +135,40 @@ class NewsSpider(scrapy.Spider):
             cb_kwargs={"source": source, **cb},
             dont_filter=True,
             priority=10 if first else 0,
-            meta={"morgue_kind": _KINDS.get(callback.__name__, "article"), "morgue_source": source.name},
+            meta={
+                "morgue_kind": _KINDS.get(callback.__name__, "article"),
+                "morgue_source": source.name,
+                SCOPE_KEY: source.allowed_domains,
+                **({"download_maxsize": self._sitemap_max_bytes()} if callback.__name__ == "parse_sitemap" else {}),
+            },
         )
 
-    def _article_requests(self, links: list[Link] | Iterator[str], source: Source) -> Iterator[scrapy.Request]:
+    def _sitemap_max_bytes(self) -> int:
+        return max(SITEMAP_MAX_BYTES, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+
+    def _article_requests(
+        self, links: list[Link] | Iterator[str], source: Source, skipped: Counter[str] | None = None
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the in-scope, not yet seen article ``links``; ``skipped`` counts what bounds left out."""
+        skipped = Counter() if skipped is None else skipped
         for link in links:
             link = link if isinstance(link, Link) else Link(url=link)
             if not in_domains(link.url, source.allowed_domains) or not source.is_article_url(link.url):
                 continue
-            key = canonicalize(link.url)
-            if key in self.seen:
+            if len(link.url) > MAX_URL_LENGTH:
+                skipped["too-long"] += 1
                 continue
-            self.seen.add(key)
+            key = canonicalize(link.url)
+            if not self.first_sight(key):
+                continue
             archived = self.known.get(key)
             if archived is not None and archived.unchanged_since(link):
                 self.crawler.stats.inc_value("morgue/skipped_unchanged")
                 continue
+            if source.max_articles is not None and self.article_requests[source.name] >= source.max_articles:
+                skipped["over-max-articles"] += 1
+                continue
+            self.article_requests[source.name] += 1
             headers = archived.headers() if archived is not None else {}
             if headers:
                 self.crawler.stats.inc_value("morgue/conditional_requests")
@@ -137,13 +178,24 @@ class NewsSpider(scrapy.Spider):
 
     # -- callbacks -----------------------------------------------------------------------
 
+    def _with_links(self, result: FetchResult, links: Any, source: Source, *extra: str) -> Iterator[Any]:
+        """``result`` (with reasons saying which links were left out, and why), then the article requests."""
+        skipped: Counter[str] = Counter()
+        requests = list(self._article_requests(links, source, skipped))
+        for why, n in sorted(skipped.items()):
+            self.crawler.stats.inc_value(f"morgue/links_skipped/{why}", n)
+        notes = (*extra, *(f"links:{why}:{n}" for why, n in sorted(skipped.items())))
+        yield replace(result, reasons=(*result.reasons, *notes)) if notes else result
+        yield from requests
+
     def parse_listing(self, response: Response, source: Source) -> Iterator[Any]:
-        yield response_result(response, source=source.name, kind="listing", now=_now())
+        result = response_result(response, source=source.name, kind="listing", now=_now())
+        links: Any = ()
         if isinstance(response, TextResponse) and 200 <= response.status < 300:
             links = page_links(
                 response.text, response.url, domains=source.allowed_domains, pattern=source.article_pattern
             )
-            yield from self._article_requests(links, source)
+        yield from self._with_links(result, links, source)
 
     def parse_feed(self, response: Response, source: Source) -> Iterator[Any]:
         try:
@@ -153,33 +205,40 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("morgue/feed_errors")
             yield response_result(response, source=source.name, kind="feed", now=_now(), error=str(exc))
             return
-        yield response_result(response, source=source.name, kind="feed", now=_now())
-        yield from self._article_requests(links, source)
+        result = response_result(response, source=source.name, kind="feed", now=_now())
+        yield from self._with_links(result, links, source)
 
     def parse_sitemap(self, response: Response, source: Source, depth: int) -> Iterator[Any]:
         body = response.body
         try:
             if body[:2] == b"\x1f\x8b":
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+                try:
+                    body = gunzip(body, max_size=self._sitemap_max_bytes())
+                except ValueError:  # Scrapy's decompression limit: a gzip bomb
+                    raise DiscoveryError(
+                        f"too-large: decompresses to more than {self._sitemap_max_bytes()} bytes"
+                    ) from None
             sitemap = parse_sitemap(body, response.url) if response.status < 300 else None
         except (DiscoveryError, OSError, ValueError) as exc:
             self.logger.warning("sitemap %s: %s", response.url, exc)
             self.crawler.stats.inc_value("morgue/sitemap_errors")
             yield response_result(response, source=source.name, kind="sitemap", now=_now(), error=str(exc))
             return
-        yield response_result(response, source=source.name, kind="sitemap", now=_now())
+        result = response_result(response, source=source.name, kind="sitemap", now=_now())
+        truncated = (f"sitemap:truncated:{len(sitemap.links)}",) if sitemap is not None and sitemap.truncated else ()
+        if sitemap is None or sitemap.is_index:
+            yield replace(result, reasons=(*result.reasons, *truncated)) if truncated else result
         if sitemap is None:
             return
         if not sitemap.is_index:
-            yield from self._article_requests(sitemap.links, source)
+            yield from self._with_links(result, sitemap.links, source, *truncated)
             return
         if depth >= self.max_sitemap_depth:
             self.logger.warning("sitemap %s: nested deeper than %d, not followed", response.url, depth)
             return
         for link in sitemap.links:
             key = "sitemap:" + canonicalize(link.url)
-            if key not in self.seen and in_domains(link.url, source.allowed_domains):
-                self.seen.add(key)
+            if in_domains(link.url, source.allowed_domains) and self.first_sight(key):
                 yield self._request(link.url, source, self.parse_sitemap, depth=depth + 1)
 
     def parse_article(self, response: Response, source: Source, listed_date: str | None = None) -> Iterator[Any]:
@@ -194,7 +253,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
         request = failure.request  # type: ignore[attr-defined]
-        if "robots.txt" in str(failure.value):
+        if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
             self.crawler.stats.inc_value("morgue/robots_forbidden")
             return
         self.crawler.stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")

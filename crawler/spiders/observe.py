@@ -6,6 +6,7 @@ response already in memory.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -15,13 +16,27 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.dns import failure_reason
-from crawler.extract import extract_article
+from crawler.extract import decode_html, extract_article
 from crawler.items import FetchResult, Probe
 from crawler.liveness import Known, Observation, classify, page_signals
 from crawler.normalize import parse_datetime
+from crawler.urls import canonicalize
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 EVIDENCE_BYTES = 256 * 1024
+# binary bodies recognised by their first bytes, whatever their Content-Type claims
+BINARY_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+)
+_TEXT_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_BINARY_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])  # WHATWG "binary data bytes"
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 
 FAILURE_KINDS = {
     "CannotResolveHostError": "dns",
@@ -42,16 +57,25 @@ FAILURE_KINDS = {
     "SSLError": "tls",
     "Error": "tls",  # OpenSSL.SSL.Error
 }
+# what an empty exception message means
+FAILURE_DETAILS = {
+    "truncated": "the connection closed before the whole body arrived",
+    "cancelled": "the download was cancelled",
+    "connection": "the connection failed",
+}
 
 
 def failure_kind(exc: BaseException) -> str:
     """A short, stable name for why no response arrived."""
-    message = str(exc)
+    kind = getattr(exc, "morgue_kind", None)  # crawler.guards' exceptions name themselves
+    if isinstance(kind, str):
+        return kind
+    message = str(exc).lower()
     if "nxdomain:" in message:
         return "nxdomain"
     if "max redirections" in message:
         return "redirect-loop"
-    if "max size" in message or "maxsize" in message:
+    if "max size" in message or "maxsize" in message:  # Scrapy's download and decompression limits
         return "too-large"
     name = type(exc).__name__
     if name == "Error" and type(exc).__module__.split(".")[0] != "OpenSSL":
@@ -62,6 +86,26 @@ def failure_kind(exc: BaseException) -> str:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """The media type of a binary body, from its magic number ("application/octet-stream" when more
+    than a tenth of its first KiB are control bytes that text never holds); None for text. A page
+    with a stray NUL character is still text."""
+    head = body[:1024]
+    for magic, media_type in BINARY_MAGIC:
+        if head.startswith(magic):
+            return media_type
+    if not head.startswith(_TEXT_BOMS) and len(head.translate(None, _BINARY_BYTES)) < 0.9 * len(head):
+        return "application/octet-stream"
+    return None
+
+
+def decode_body(response: TextResponse, content_type: str | None) -> str:
+    """The page as text: valid UTF-8 wins, then the declared charsets, then a guess
+    (:func:`crawler.extract.decode_html`), so a page whose charset lies still reads right."""
+    declared = _CHARSET.search(content_type or "")
+    return decode_html(response.body, declared.group(1) if declared else None)
 
 
 def response_result(
@@ -81,11 +125,13 @@ def response_result(
     requested = chain[0] if chain else response.url
     content_type = _header(response, "Content-Type")
     html: str | None = None
+    binary: str | None = None
     if isinstance(response, TextResponse) and (
         content_type is None or content_type.split(";")[0].strip().lower() in HTML_TYPES
     ):
+        binary = sniff_binary(response.body)
         try:
-            html = response.text
+            html = None if binary else decode_body(response, content_type)
         except (UnicodeDecodeError, LookupError) as exc:  # a charset Python does not know
             error = error or f"undecodable body: {exc}"
     article = None
@@ -108,7 +154,7 @@ def response_result(
     reasons = verdict.reasons
     warc = response.meta.get("morgue_warc")  # a crawler.warc.WarcRef, set by the WARC middleware
     if kind == "article" and html is None and 200 <= response.status < 300:
-        reasons = (*reasons, f"not-html:{(content_type or 'unknown').split(';')[0]}")
+        reasons = (*reasons, f"not-html:{binary or (content_type or 'unknown').split(';')[0]}")
     return FetchResult(
         url=requested,
         source=source,
@@ -163,6 +209,10 @@ def failure_result(
     name = failure_kind(failure.value)
     if name == "dns":
         name = {"nxdomain": "nxdomain"}.get(failure_reason(urlsplit(url).hostname or "") or "", "dns")
+    hops = [canonicalize(u) for u in (*redirect_chain, url)]
+    if name == "redirect-loop" and len(set(hops)) == len(hops):  # no URL came back: a long chain, not a loop
+        name = "too-many-redirects"
+    detail = str(failure.value) or FAILURE_DETAILS.get(name, type(failure.value).__name__)
     verdict = classify(Observation(url=url, status=None, error=name))
     return FetchResult(
         url=redirect_chain[0] if redirect_chain else url,
@@ -172,5 +222,5 @@ def failure_result(
         verdict=verdict.verdict,
         reasons=verdict.reasons,
         redirect_chain=redirect_chain,
-        error=f"{name}: {failure.value}"[:2000],
+        error=f"{name}: {detail}"[:2000],
     )

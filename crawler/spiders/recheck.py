@@ -6,6 +6,8 @@ fetches a random URL of the same shape (:mod:`crawler.probe`), yields it as a
 :class:`~crawler.items.Probe` item, then re-checks that group's URLs against it. Requests
 are conditional (``If-None-Match`` / ``If-Modified-Since``) when validators are known,
 never retried (each attempt is its own observation) and never followed for links.
+``scopes`` (source name -> allowed domains, from the config) keeps redirects in scope, as
+in a crawl (:class:`crawler.guards.ScopeMiddleware`); a source missing from it is not checked.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.guards import SCOPE_KEY, RefusedRedirect
 from crawler.items import FetchResult, Probe
 from crawler.liveness import Known
 from crawler.probe import probe_key, probe_url
@@ -49,9 +52,11 @@ class RecheckSpider(scrapy.Spider):
         probes: dict[tuple[str, str], Probe] | None = None,
         sinks: frozenset[str] = frozenset(),
         seed: int | None = None,
+        scopes: dict[str, tuple[str, ...]] | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        self.scopes = dict(scopes or {})
         self.targets = tuple(targets)
         self.probes = dict(probes or {})
         self.sinks = frozenset(sinks)
@@ -90,7 +95,11 @@ class RecheckSpider(scrapy.Spider):
                 errback=self.on_error,
                 cb_kwargs={"target": target},
                 dont_filter=True,
-                meta={"morgue_source": target.source, "morgue_kind": "article"},
+                meta={
+                    "morgue_source": target.source,
+                    "morgue_kind": "article",
+                    **({SCOPE_KEY: self.scopes[target.source]} if target.source in self.scopes else {}),
+                },
             )
 
     def parse_probe(self, response: Response, key: tuple[str, str], targets: list[Target]) -> Iterator[Any]:
@@ -118,7 +127,7 @@ class RecheckSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
         request = failure.request  # type: ignore[attr-defined]
-        if "robots.txt" in str(failure.value):
+        if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
             self.crawler.stats.inc_value("morgue/robots_forbidden")
             return
         self.crawler.stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")

@@ -331,7 +331,7 @@ def worker(
     one queue and write to one database (PostgreSQL); `morgue crawl --enqueue` pushes the seeds.
     Workers take no lock; each records a run of kind "worker".
 
-    Example: MORGUE_REDIS_URL=redis://10.0.0.5:6379/0 morgue --db postgresql+psycopg://morgue@10.0.0.5/morgue worker
+    Example: MORGUE_REDIS_URL=redis://queue.internal:6379/0 morgue --db postgresql+psycopg://db.internal/morgue worker
     """
     from crawler.distributed import redis_url
 

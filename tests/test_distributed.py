@@ -227,5 +227,5 @@ def test_nightly_job_only_enqueues_in_distributed_mode(monkeypatch: pytest.Monke
     monkeypatch.delenv("MORGUE_REDIS_URL", raising=False)
     raw = {"schedule": {"crawl": "0 3 * * *"}, "sources": [{"name": "a", "start_urls": ["https://a.example/"]}]}
     assert job_specs(parse_config(raw))[0].argv == ("crawl",)
-    specs = job_specs(parse_config({**raw, "redis_url": "redis://10.0.0.5:6379/0"}))
+    specs = job_specs(parse_config({**raw, "redis_url": "redis://queue.internal:6379/0"}))
     assert specs[0].argv == ("crawl", "--enqueue")

@@ -8,7 +8,7 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = re.compile(
     r"^(utm_[a-z_]+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|"
@@ -18,6 +18,11 @@ TRACKING_PARAMS = re.compile(
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_LENGTH = 2048  # longer URLs are not requested, not followed, not stored (the URL columns' size)
+
+
+def _escape(path: str) -> str:
+    """One spelling per path: non-ASCII percent-encoded as UTF-8 (as Scrapy requests it), escapes uppercase."""
+    return re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), quote(path, safe="/%:@!$&'()*+,;=-._~"))
 
 
 def canonicalize(url: str) -> str:
@@ -32,7 +37,7 @@ def canonicalize(url: str) -> str:
         host = f"[{host}]"
     port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    path = re.sub(r"/{2,}", "/", _escape(parts.path)) or "/"
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/") or "/"
     query = [

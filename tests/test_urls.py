@@ -13,6 +13,9 @@ from crawler.urls import canonicalize, in_domains, is_site_root, strip_tracking
         ("http://127.0.0.1:8080/fr//a?b=2&a=1", "http://127.0.0.1:8080/fr/a?a=1&b=2"),
         ("https://example.org", "https://example.org/"),
         ("https://example.org/?id=5&xtor=RSS-1", "https://example.org/?id=5"),
+        ("https://ex.fr/monde/20250124-réel-élevée", "https://ex.fr/monde/20250124-r%C3%A9el-%C3%A9lev%C3%A9e"),
+        ("https://ex.fr/monde/20250124-r%c3%a9el-%C3%A9lev%c3%a9e", "https://ex.fr/monde/20250124-r%C3%A9el-%C3%A9lev%C3%A9e"),
+        ("https://ex.fr/a b?q=é", "https://ex.fr/a%20b?q=%C3%A9"),
     ],
 )
 def test_canonicalize(url: str, expected: str) -> None:

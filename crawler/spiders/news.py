@@ -37,10 +37,10 @@ from twisted.python.failure import Failure
 
 from crawler.config import Source, load_config
 from crawler.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
-from crawler.guards import SCOPE_KEY, RefusedRedirect
+from crawler.guards import SCOPE_KEY
 from crawler.items import FetchResult
 from crawler.normalize import parse_datetime
-from crawler.spiders.observe import failure_result, response_result
+from crawler.spiders.observe import error_result, response_result
 from crawler.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
 
 
@@ -252,19 +252,9 @@ class NewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
-        request = failure.request  # type: ignore[attr-defined]
-        if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
-            self.crawler.stats.inc_value("morgue/robots_forbidden")
-            return
-        self.crawler.stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")
-        yield failure_result(
-            request.url,
-            failure,
-            source=request.meta.get("morgue_source", ""),
-            kind=request.meta.get("morgue_kind", "article"),
-            now=_now(),
-            redirect_chain=tuple(request.meta.get("redirect_urls", ())),
-        )
+        result = error_result(failure, stats=self.crawler.stats, now=_now())
+        if result is not None:
+            yield result
 
 
 _KINDS = {

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
@@ -17,6 +18,7 @@ from twisted.python.failure import Failure
 
 from crawler.dns import failure_reason
 from crawler.extract import decode_html, extract_article
+from crawler.guards import RefusedRedirect
 from crawler.items import FetchResult, Probe
 from crawler.liveness import Known, Observation, classify, page_signals
 from crawler.normalize import parse_datetime
@@ -223,4 +225,21 @@ def failure_result(
         reasons=verdict.reasons,
         redirect_chain=redirect_chain,
         error=f"{name}: {detail}"[:2000],
+    )
+
+
+def error_result(failure: Failure, *, stats: Any, now: datetime) -> FetchResult | None:
+    """The observation of a request that got no response; None when robots.txt forbade it (never fetched)."""
+    request = failure.request  # type: ignore[attr-defined]
+    if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
+        stats.inc_value("morgue/robots_forbidden")
+        return None
+    stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")
+    return failure_result(
+        request.url,
+        failure,
+        source=request.meta.get("morgue_source", ""),
+        kind=request.meta.get("morgue_kind", "article"),
+        now=now,
+        redirect_chain=tuple(request.meta.get("redirect_urls", ())),
     )

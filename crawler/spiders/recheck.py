@@ -23,11 +23,11 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.guards import SCOPE_KEY, RefusedRedirect
+from crawler.guards import SCOPE_KEY
 from crawler.items import FetchResult, Probe
 from crawler.liveness import Known
 from crawler.probe import probe_key, probe_url
-from crawler.spiders.observe import failure_result, probe_result, response_result
+from crawler.spiders.observe import error_result, probe_result, response_result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,20 +126,9 @@ class RecheckSpider(scrapy.Spider):
         yield result
 
     def on_error(self, failure: Failure) -> Iterator[FetchResult]:
-        request = failure.request  # type: ignore[attr-defined]
-        if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
-            self.crawler.stats.inc_value("morgue/robots_forbidden")
-            return
-        self.crawler.stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")
-        target: Target = request.cb_kwargs["target"]
-        yield failure_result(
-            target.url,
-            failure,
-            source=target.source,
-            kind="article",
-            now=_now(),
-            redirect_chain=tuple(request.meta.get("redirect_urls", ())),
-        )
+        result = error_result(failure, stats=self.crawler.stats, now=_now())
+        if result is not None:
+            yield result
 
 
 def _now() -> datetime:

@@ -214,22 +214,20 @@ def _classes(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
-def _text(el: Any, exclude: tuple[Any, ...] = ()) -> str:
-    """Visible text of an element with spaces at block and ``<br>`` boundaries, leaving out the subtrees
-    in ``exclude``; '' for non-elements."""
-    if el is None or not isinstance(el.tag, str):
-        return ""
+def _walk_text(el: Any, skip: Callable[[Any, str], bool], block: str) -> str:
+    """The text under ``el`` with ``block`` at block and ``<br>`` boundaries, leaving out the subtrees
+    for which ``skip(node, tag)`` is true."""
     parts: list[str] = []
     skip_depth = 0
     for event, node in etree.iterwalk(el, events=("start", "end")):
         tag = node.tag if isinstance(node.tag, str) else ""
-        skipped = tag in _SKIP_TAGS or (bool(exclude) and any(node is x for x in exclude))
+        skipped = skip(node, tag)
         if event == "start":
             if skipped:
                 skip_depth += 1
             if skip_depth == 0:
                 if tag in _BLOCK_TAGS:
-                    parts.append(" ")
+                    parts.append(block)
                 if node.text and tag:
                     parts.append(node.text)
         else:
@@ -237,10 +235,22 @@ def _text(el: Any, exclude: tuple[Any, ...] = ()) -> str:
                 skip_depth -= 1
             if skip_depth == 0:
                 if tag in _BLOCK_TAGS:
-                    parts.append(" ")
+                    parts.append(block)
                 if node is not el and node.tail:
                     parts.append(node.tail)
-    return clean_text("".join(parts)) or ""
+    return "".join(parts)
+
+
+def _text(el: Any, exclude: tuple[Any, ...] = ()) -> str:
+    """Visible text of an element with spaces at block and ``<br>`` boundaries, leaving out the subtrees
+    in ``exclude``; '' for non-elements."""
+    if el is None or not isinstance(el.tag, str):
+        return ""
+
+    def skip(node: Any, tag: str) -> bool:
+        return tag in _SKIP_TAGS or (bool(exclude) and any(node is x for x in exclude))
+
+    return clean_text(_walk_text(el, skip, " ")) or ""
 
 
 def _in_boilerplate(el: Any) -> bool:
@@ -1309,28 +1319,11 @@ def _is_furniture(node: Any) -> bool:
 def _paragraph_lines(el: Any) -> list[str]:
     """The text of one element, one line per block (``<p>``, headings, list items, ``<br>``...), without
     the furniture below it (the element itself is kept whatever its class)."""
-    parts: list[str] = []
-    skip_depth = 0
-    for event, node in etree.iterwalk(el, events=("start", "end")):
-        tag = node.tag if isinstance(node.tag, str) else ""
-        skipped = bool(tag) and node is not el and _is_furniture(node)
-        if event == "start":
-            if skipped:
-                skip_depth += 1
-            if skip_depth == 0:
-                if tag in _BLOCK_TAGS:
-                    parts.append(_BREAK)
-                if node.text and tag:
-                    parts.append(node.text)
-        else:
-            if skipped:
-                skip_depth -= 1
-            if skip_depth == 0:
-                if tag in _BLOCK_TAGS:
-                    parts.append(_BREAK)
-                if node is not el and node.tail:
-                    parts.append(node.tail)
-    return "".join(parts).split(_BREAK)  # newlines in the source are only spaces
+
+    def skip(node: Any, tag: str) -> bool:
+        return bool(tag) and node is not el and _is_furniture(node)
+
+    return _walk_text(el, skip, _BREAK).split(_BREAK)  # newlines in the source are only spaces
 
 
 def _override_body_lines(tree: Any, override: Override | None) -> list[str]:

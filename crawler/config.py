@@ -22,7 +22,7 @@ from crawler.lifecycle import Policy
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
 TOP_LEVEL_KEYS = {
     "database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size", "delay", "redis_url",
-    "download_timeout",
+    "download_timeout", "processes",
 }  # fmt: skip
 SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "time_limit", "misfire_grace"}
 LIVENESS_KEYS = {
@@ -89,6 +89,7 @@ class Config:
     delay: float | None = None  # seconds between requests to one host (None: 1 s; --delay wins)
     redis_url: str | None = None  # distributed mode (scrapy-redis) when set; MORGUE_REDIS_URL wins
     download_timeout: float | None = None  # seconds before a download is given up (None: 20 s)
+    processes: int | None = None  # page processes of a crawl (None: one per core; 0: none, no writer process)
     path: Path | None = None
 
     def select(self, names: tuple[str, ...] | list[str]) -> tuple[Source, ...]:
@@ -152,6 +153,7 @@ def parse_config(data: dict[str, Any], *, path: Path | None = None) -> Config:
         delay=_parse_delay(data.get("delay")),
         redis_url=_parse_redis_url(data.get("redis_url")),
         download_timeout=_parse_download_timeout(data.get("download_timeout")),
+        processes=_parse_processes(data.get("processes")),
         path=path,
     )
 
@@ -170,6 +172,14 @@ def _parse_download_timeout(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ConfigError(f"download_timeout: expected seconds before a download is given up, > 0 (got {value!r})")
     return float(value)
+
+
+def _parse_processes(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 256:
+        raise ConfigError(f"processes: expected a number of page processes, 0 to 256 (got {value!r})")
+    return value
 
 
 def _parse_delay(value: Any) -> float | None:

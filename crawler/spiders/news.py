@@ -40,7 +40,8 @@ from crawler.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_link
 from crawler.guards import SCOPE_KEY
 from crawler.items import FetchResult
 from crawler.normalize import parse_datetime
-from crawler.spiders.observe import error_result, response_result
+from crawler.offload import PagePool
+from crawler.spiders.observe import Page, error_result, response_result
 from crawler.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
 
 
@@ -87,6 +88,7 @@ class NewsSpider(scrapy.Spider):
         self.known = dict(known or {})
         self.seen: set[str] = set()
         self.article_requests: Counter[str] = Counter()  # source name -> article requests made
+        self.pages = PagePool(processes=0)  # article pages -> results; from_crawler gives it worker processes
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -96,7 +98,9 @@ class NewsSpider(scrapy.Spider):
             names = settings.getlist("MORGUE_SOURCES")
             kwargs["sources"] = config.select(names)
         kwargs.setdefault("max_sitemap_depth", settings.getint("MORGUE_MAX_SITEMAP_DEPTH", 3))
-        return super().from_crawler(crawler, *args, **kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.pages = PagePool.from_crawler(crawler)
+        return spider
 
     def first_sight(self, key: str) -> bool:
         """True the first time ``key`` (a canonical URL) comes up in this crawl; remembers it.
@@ -241,9 +245,12 @@ class NewsSpider(scrapy.Spider):
             if in_domains(link.url, source.allowed_domains) and self.first_sight(key):
                 yield self._request(link.url, source, self.parse_sitemap, depth=depth + 1)
 
-    def parse_article(self, response: Response, source: Source, listed_date: str | None = None) -> Iterator[Any]:
-        yield response_result(
-            response,
+    async def parse_article(
+        self, response: Response, source: Source, listed_date: str | None = None
+    ) -> AsyncIterator[Any]:
+        # the expensive part (extraction) runs in a worker process: see crawler.offload
+        yield await self.pages.result(
+            Page.of(response),
             source=source.name,
             kind="article",
             now=_now(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from crawler.items import FetchResult, Probe
 from crawler.liveness import Known, Observation, classify, page_signals
 from crawler.normalize import parse_datetime
 from crawler.urls import canonicalize
+from crawler.warc import WarcRef
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 EVIDENCE_BYTES = 256 * 1024
@@ -103,15 +104,50 @@ def sniff_binary(body: bytes) -> str | None:
     return None
 
 
-def decode_body(response: TextResponse, content_type: str | None) -> str:
+def decode_body(body: bytes, content_type: str | None) -> str:
     """The page as text: valid UTF-8 wins, then the declared charsets, then a guess
     (:func:`crawler.extract.decode_html`), so a page whose charset lies still reads right."""
     declared = _CHARSET.search(content_type or "")
-    return decode_html(response.body, declared.group(1) if declared else None)
+    return decode_html(body, declared.group(1) if declared else None)
 
 
-def response_result(
-    response: Response,
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What :func:`page_result` needs of a response, as plain picklable values (a worker process
+    classifies and extracts it: :mod:`crawler.offload`)."""
+
+    url: str  # where the body came from (after redirects)
+    status: int
+    body: bytes
+    is_text: bool  # Scrapy saw a text type (HTML, XML, plain text), not a binary one
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirect_chain: tuple[str, ...] = ()  # the URLs redirected from, first requested first
+    warc: WarcRef | None = None
+
+    @classmethod
+    def of(cls, response: Response) -> Page:
+        return cls(
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            is_text=isinstance(response, TextResponse),
+            content_type=_header(response, "Content-Type"),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            redirect_chain=tuple(response.meta.get("redirect_urls", ())),
+            warc=response.meta.get("morgue_warc"),  # set by crawler.warc.WarcMiddleware
+        )
+
+
+def response_result(response: Response, **kwargs: Any) -> FetchResult:
+    """:func:`page_result` of a Scrapy response (same keyword arguments)."""
+    return page_result(Page.of(response), **kwargs)
+
+
+def page_result(
+    page: Page,
     *,
     source: str,
     kind: str,
@@ -123,29 +159,27 @@ def response_result(
 ) -> FetchResult:
     """One response → :class:`FetchResult`: the observation, its verdict and, for alive article pages, the
     article (``overrides``: the source's per-field selectors, see :func:`crawler.extract.extract_article`)."""
-    chain = tuple(response.meta.get("redirect_urls", ()))
-    requested = chain[0] if chain else response.url
-    content_type = _header(response, "Content-Type")
+    chain = page.redirect_chain
+    requested = chain[0] if chain else page.url
+    content_type = page.content_type
     html: str | None = None
     binary: str | None = None
-    if isinstance(response, TextResponse) and (
-        content_type is None or content_type.split(";")[0].strip().lower() in HTML_TYPES
-    ):
-        binary = sniff_binary(response.body)
+    if page.is_text and (content_type is None or content_type.split(";")[0].strip().lower() in HTML_TYPES):
+        binary = sniff_binary(page.body)
         try:
-            html = None if binary else decode_body(response, content_type)
+            html = None if binary else decode_body(page.body, content_type)
         except (UnicodeDecodeError, LookupError) as exc:  # a charset Python does not know
             error = error or f"undecodable body: {exc}"
     article = None
-    if kind == "article" and html and 200 <= response.status < 300:
-        article = extract_article(html, url=response.url, fetched_at=now, overrides=overrides)
+    if kind == "article" and html and 200 <= page.status < 300:
+        article = extract_article(html, url=page.url, fetched_at=now, overrides=overrides)
     observation = Observation(
         url=requested,
-        status=response.status,
-        final_url=response.url,
+        status=page.status,
+        final_url=page.url,
         redirect_chain=chain,
         html=html if kind == "article" else None,
-        body_length=len(response.body),
+        body_length=len(page.body),
         headers={"content-type": content_type or ""},
     )
     verdict = classify(observation, main_text=article.main_text if article else None, known=known)
@@ -154,8 +188,8 @@ def response_result(
         if published is not None:
             article = replace(article, published_at=published, published_raw=listed_date, published_source="feed")
     reasons = verdict.reasons
-    warc = response.meta.get("morgue_warc")  # a crawler.warc.WarcRef, set by the WARC middleware
-    if kind == "article" and html is None and 200 <= response.status < 300:
+    warc = page.warc
+    if kind == "article" and html is None and 200 <= page.status < 300:
         reasons = (*reasons, f"not-html:{binary or (content_type or 'unknown').split(';')[0]}")
     return FetchResult(
         url=requested,
@@ -164,16 +198,16 @@ def response_result(
         fetched_at=now,
         verdict=verdict.verdict,
         reasons=reasons,
-        final_url=response.url,
-        status=response.status,
+        final_url=page.url,
+        status=page.status,
         redirect_chain=chain,
         content_type=content_type,
-        body_sha256=hashlib.sha256(response.body).hexdigest(),
+        body_sha256=hashlib.sha256(page.body).hexdigest(),
         error=error,
         article=article if verdict.verdict.is_alive else None,
-        etag=_header(response, "ETag"),
-        last_modified=_header(response, "Last-Modified"),
-        evidence=response.body[:EVIDENCE_BYTES] if verdict.verdict.is_dead else None,
+        etag=page.etag,
+        last_modified=page.last_modified,
+        evidence=page.body[:EVIDENCE_BYTES] if verdict.verdict.is_dead else None,
         warc_file=warc.file if warc else None,
         warc_offset=warc.offset if warc else None,
         warc_length=warc.length if warc else None,

@@ -26,8 +26,9 @@ from twisted.python.failure import Failure
 from crawler.guards import SCOPE_KEY
 from crawler.items import FetchResult, Probe
 from crawler.liveness import Known
+from crawler.offload import PagePool
 from crawler.probe import probe_key, probe_url
-from crawler.spiders.observe import error_result, probe_result, response_result
+from crawler.spiders.observe import Page, error_result, probe_result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +62,13 @@ class RecheckSpider(scrapy.Spider):
         self.probes = dict(probes or {})
         self.sinks = frozenset(sinks)
         self.rng = random.Random(seed)
+        self.pages = PagePool(processes=0)  # responses -> results; from_crawler gives it worker processes
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RecheckSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.pages = PagePool.from_crawler(crawler)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
@@ -113,14 +121,16 @@ class RecheckSpider(scrapy.Spider):
         self.logger.info("probe for %s%s failed: %s", key[0], key[1], failure.value)
         yield from self._checks(targets)  # without a probe: the other rules still apply
 
-    def parse_article(self, response: Response, target: Target) -> Iterator[FetchResult]:
+    async def parse_article(self, response: Response, target: Target) -> AsyncIterator[FetchResult]:
         known = Known(
             archived_title=target.archived_title,
             archived_text=target.archived_text,
             probe=self.probes.get(probe_key(target.url)),
             sinks=self.sinks,
         )
-        result = response_result(response, source=target.source, kind="article", now=_now(), known=known)
+        result = await self.pages.result(
+            Page.of(response), source=target.source, kind="article", now=_now(), known=known
+        )
         if result.url != target.url:  # keep the requested URL as the key even after redirects
             result = replace(result, url=target.url)
         yield result

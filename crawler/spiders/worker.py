@@ -113,5 +113,5 @@ class WorkerSpider(NewsSpider):
     def parse_sitemap(self, response: Response, source: Any, depth: int) -> Iterator[Any]:
         return super().parse_sitemap(response, self._source(source), depth)
 
-    def parse_article(self, response: Response, source: Any, listed_date: str | None = None) -> Iterator[Any]:
+    def parse_article(self, response: Response, source: Any, listed_date: str | None = None) -> AsyncIterator[Any]:
         return super().parse_article(response, self._source(source), listed_date)

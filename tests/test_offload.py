@@ -1,0 +1,74 @@
+"""Page processes and the writer process (crawler.offload, crawler.writer): a real crawl of the fixture
+site with both in use from the first page stores exactly what a crawl without them stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demo.server import SiteServer
+from tests.test_e2e import EXPECTED, write_config
+
+VOLATILE = {"first_seen_at", "last_seen_at", "last_checked_at", "fetched_at", "next_check_at", "id"}
+
+
+def crawl(tmp_path: Path, site: SiteServer, processes: int) -> tuple[list[dict], str]:
+    """Crawl the fixture site with ``processes`` page processes (helpers from the first page on)."""
+    config = write_config(tmp_path, site.base_url)
+    config.write_text(f"processes = {processes}\n" + config.read_text("utf-8"), "utf-8")
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    env = {**os.environ, "MORGUE_OFFLOAD_AFTER": "0"}
+
+    def morgue(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "crawler", "--config", str(config), "--db", db, *args]
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=240, env=env)
+
+    assert morgue("init").returncode == 0
+    run = morgue("crawl", "--delay", "0", "--verbose")
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = tmp_path / "export.jsonl"
+    assert morgue("export", "--format", "jsonl", "--out", str(out)).returncode == 0
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    return sorted(records, key=lambda r: r["canonical_url"]), run.stderr
+
+
+def _stable(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in VOLATILE}
+
+
+def test_helper_processes_store_what_the_crawl_process_stores(tmp_path: Path, site: SiteServer) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    alone, log_alone = crawl(tmp_path / "a", site, processes=0)
+    helped, log_helped = crawl(tmp_path / "b", site, processes=2)
+
+    offloaded = re.search(r"'morgue/pages_offloaded': (\d+)", log_helped)
+    assert offloaded and int(offloaded.group(1)) >= len(EXPECTED["alive"]) - 1, "pages were not sent to the pool"
+    assert "'morgue/writer_process': True" in log_helped
+    assert "morgue/pages_offloaded" not in log_alone and "'morgue/writer_process': False" in log_alone
+
+    assert len(helped) == len(EXPECTED["alive"])
+    for a, b in zip(alone, helped, strict=True):
+        diff = {k: (a[k], b.get(k)) for k in _stable(a) if a[k] != b.get(k)}
+        assert not diff, (a["canonical_url"], diff)
+
+
+@pytest.mark.parametrize("value", ["-1", "true", "2.5"])
+def test_processes_must_be_a_count(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "morgue.toml"
+    config.write_text(f"processes = {value}\n", "utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "crawler", "--config", str(config), "runs"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "processes: expected a number of page processes" in run.stderr

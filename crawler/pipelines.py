@@ -1,28 +1,39 @@
-"""ArchivePipeline: store every FetchResult in the archive, one transaction per item.
+"""ArchivePipeline: store every FetchResult (and Probe) in the archive.
 
 Settings: ``MORGUE_DATABASE_URL`` (required; ``morgue crawl`` sets it, ``scrapy crawl``
-falls back to the config and environment) and ``MORGUE_RUN_ID`` (the crawl_runs row to
-count into, optional). The schema must already be at head (``morgue init``): the
-pipeline fails loudly rather than write into an unknown schema. When the database goes
-away, the item is retried once and the crawl is then closed with reason
-``database_error``: nothing half-written stays behind, since each item is one transaction.
-A unique-constraint violation (two distributed workers creating the same article, URL or
-source at once) rolls the transaction back and retries it once, which then finds the row.
+falls back to the config and environment), ``MORGUE_RUN_ID`` (the crawl_runs row to count
+into, optional) and ``MORGUE_WRITE_BATCH`` (items per transaction at most, default 64; 1
+writes each item in its own transaction), ``MORGUE_WRITER_PROCESS`` (write from a process
+of its own; default: when the machine has more than one core) and ``MORGUE_OFFLOAD_AFTER``
+(items written in the crawl process before that process starts, default 48). The schema
+must already be at head (``morgue init``): the pipeline fails loudly rather than write into
+an unknown schema.
+
+Items are written by one background thread (:class:`crawler.writer.BackgroundWriter`), in
+batches of whatever has queued up while it wrote the previous batch, one transaction per
+batch; ``process_item`` resolves once its item is committed. The thread hands the batches
+to a writer process (:class:`crawler.writer.ProcessWriter`) once the crawl is past its first
+items, so that the ORM work does not compete with Scrapy for the crawl process's GIL. When the database goes away,
+the batch is retried once and the crawl is then closed with reason ``database_error``:
+nothing half-written stays behind, since each batch is one transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
-import time
 from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from crawler.config import load_config, resolve_database_url
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
-from storage.archive import Outcome, count_outcome, record_fetch, save_probe
+from crawler.offload import OFFLOAD_AFTER
+from crawler.processes import cores
+from crawler.writer import MAX_BATCH, ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
+from storage.archive import Outcome
 from storage.db import check_schema, explain, make_engine, make_sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -30,14 +41,24 @@ logger = logging.getLogger(__name__)
 
 class ArchivePipeline:
     def __init__(
-        self, database_url: str, run_id: int | None = None, crawler: Any = None, policy: Policy | None = None
+        self,
+        database_url: str,
+        run_id: int | None = None,
+        crawler: Any = None,
+        policy: Policy | None = None,
+        max_batch: int = MAX_BATCH,
+        writer_process: bool = False,
+        offload_after: int = OFFLOAD_AFTER,
     ) -> None:
         self.database_url = database_url
         self.run_id = run_id
         self.policy = policy or Policy()
         self.crawler = crawler
+        self.max_batch = max_batch
+        self.writer_process = writer_process
+        self.offload_after = offload_after
         self.engine: Any = None
-        self.Session: Any = None
+        self.writer: BackgroundWriter | None = None
         self.failed = False
 
     @classmethod
@@ -50,16 +71,43 @@ class ArchivePipeline:
             url = url or resolve_database_url(None, config)
             policy = policy or config.liveness
         run_id = settings.getint("MORGUE_RUN_ID") or None
-        return cls(url, run_id, crawler, policy)
+        process = settings.get("MORGUE_WRITER_PROCESS")
+        return cls(
+            url,
+            run_id,
+            crawler,
+            policy,
+            max_batch=settings.getint("MORGUE_WRITE_BATCH", MAX_BATCH),
+            writer_process=cores() > 1 if process in (None, "") else settings.getbool("MORGUE_WRITER_PROCESS"),
+            offload_after=settings.getint("MORGUE_OFFLOAD_AFTER", OFFLOAD_AFTER),
+        )
 
     def open_spider(self) -> None:
         self.engine = make_engine(self.database_url)
         check_schema(self.engine)
-        self.Session = make_sessionmaker(self.engine)
+        writer = ArchiveWriter(
+            make_sessionmaker(self.engine), run_id=self.run_id, policy=self.policy, on_conflict=self._on_conflict
+        )
+        spawn = None
+        if self.writer_process:
+            spawn = functools.partial(ProcessWriter, self.database_url, run_id=self.run_id, policy=self.policy)
+        self.writer = BackgroundWriter(writer, max_batch=self.max_batch, spawn=spawn, spawn_after=self.offload_after)
 
     def close_spider(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            if self.crawler is not None:
+                stats = self.crawler.stats
+                stats.set_value("morgue/write_batches", self.writer.batches)
+                stats.set_value("morgue/writer_process", self.writer.remote is not None)
+                if self.writer.conflicts:
+                    stats.inc_value("morgue/write_conflicts", self.writer.conflicts)
         if self.engine is not None:
             self.engine.dispose()
+
+    def _on_conflict(self) -> None:
+        if self.crawler is not None:
+            self.crawler.stats.inc_value("morgue/write_conflicts")
 
     def _count(self, outcome: Outcome, item: FetchResult) -> None:
         """Counters for the progress line (the run row has the same, in the database)."""
@@ -74,36 +122,20 @@ class ArchivePipeline:
         if item.error is not None:
             stats.inc_value("morgue/errors")
 
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, FetchResult | Probe) or self.failed:
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchResult | Probe) or self.failed or self.writer is None:
             return item
-        for attempt in (1, 2):
-            try:
-                with self.Session.begin() as session:
-                    if isinstance(item, Probe):
-                        save_probe(session, item)
-                        return item
-                    outcome = record_fetch(session, item, run_id=self.run_id, policy=self.policy)
-                    if self.run_id is not None:
-                        count_outcome(session, self.run_id, outcome, error=item.error is not None)
-                self._count(outcome, item)
-                return item
-            except (OperationalError, DBAPIError) as exc:
-                if attempt == 1 and isinstance(exc, IntegrityError):
-                    # a concurrent writer (another worker) created the same source, article or URL
-                    # first: the whole transaction was rolled back, and the retry finds that row
-                    logger.info("write conflict on %s, retrying once: %s", item.url, exc.orig)
-                    if self.crawler is not None:
-                        self.crawler.stats.inc_value("morgue/write_conflicts")
-                    continue
-                if attempt == 1 and getattr(exc, "connection_invalidated", True):
-                    logger.warning("database error on %s, retrying once: %s", item.url, exc.orig)
-                    time.sleep(1.0)
-                    continue
-                logger.error("database error on %s, stopping the crawl: %s", item.url, exc.orig)
+        try:
+            outcome = await asyncio.wrap_future(self.writer.submit(item))
+        except WriteError as exc:
+            if not self.failed:
+                cause = exc.__cause__ or exc
+                logger.error("database error on %s, stopping the crawl: %s", item.url, explain(cause))
                 self.failed = True
                 if self.crawler is not None:
-                    self.crawler.stats.set_value("morgue/database_error", explain(exc)[:500])
+                    self.crawler.stats.set_value("morgue/database_error", explain(cause)[:500])
                     deferred_from_coro(self.crawler.engine.close_spider_async(reason="database_error"))
-                raise
+            raise
+        if isinstance(item, FetchResult):
+            self._count(outcome, item)
         return item

@@ -103,11 +103,18 @@ def content_hash(item: ArticleItem) -> str:
 
 
 def get_or_create_source(session: Session, name: str, *, now: datetime) -> models.Source:
+    """The source row named ``name`` (created when new); remembered for the rest of the session's
+    transaction (sources are never deleted), so a batch of pages looks its source up once."""
+    cache = session.info.setdefault("morgue_sources", {})
+    source = cache.get(name)
+    if source is not None and source in session:
+        return source
     source = session.scalar(select(models.Source).where(models.Source.name == name))
     if source is None:
         source = models.Source(name=name, created_at=now)
         session.add(source)
         session.flush()
+    cache[name] = source
     return source
 
 
@@ -140,9 +147,11 @@ def find_article(session: Session, urls: list[str]) -> models.Article | None:
     )
 
 
-def _link_urls(session: Session, article: models.Article, urls: list[str]) -> None:
+def _link_urls(session: Session, article: models.Article, urls: list[str], *, new: bool = False) -> None:
+    """Record ``urls`` as leading to ``article``; ``new``: no URL of them is recorded yet (the article was
+    just created because none led anywhere), so the database need not be asked."""
     keys = {k for k in (canonicalize(u) for u in urls if u) if len(k) <= MAX_URL_LENGTH}
-    known = set(session.scalars(select(models.ArticleUrl.url).where(models.ArticleUrl.url.in_(keys))))
+    known = set() if new else set(session.scalars(select(models.ArticleUrl.url).where(models.ArticleUrl.url.in_(keys))))
     for key in sorted(keys - known):
         session.add(models.ArticleUrl(url=key, article_id=article.id))
 
@@ -180,7 +189,8 @@ def latest_version(session: Session, article_id: int) -> models.ArticleVersion |
 
 def _store_article(
     session: Session, result: FetchResult, item: ArticleItem, source: models.Source
-) -> tuple[models.Article, Outcome]:
+) -> tuple[models.Article, Outcome, models.ArticleVersion]:
+    """The article ``item`` belongs to (found or created), what storing it did, and its latest version."""
     now = result.fetched_at
     urls = [item.canonical_url or "", item.url, result.url, result.final_url or ""]
     article = find_article(session, urls)
@@ -198,29 +208,32 @@ def _store_article(
         session.add(article)
         session.flush()
         outcome = Outcome.NEW
-    _link_urls(session, article, urls)
+    _link_urls(session, article, urls, new=outcome is Outcome.NEW)
     digest = content_hash(item)
-    latest = latest_version(session, article.id)
+    latest = None if outcome is Outcome.NEW else latest_version(session, article.id)
     if latest is not None and latest.content_hash == digest:
         latest.last_seen_at = max(latest.last_seen_at, now)
+        if latest.url != item.url and canonicalize(item.url) == article.canonical_url:
+            # the article's own URL wins over an alias (AMP, tracking variant) that happened to be fetched first:
+            # re-checks request the version's URL, with the validators of the article's own URL
+            latest.url = item.url
     else:
-        session.add(
-            models.ArticleVersion(
-                article_id=article.id,
-                number=(latest.number + 1) if latest else 1,
-                content_hash=digest,
-                first_seen_at=now,
-                last_seen_at=now,
-                warc_file=result.warc_file,
-                warc_offset=result.warc_offset,
-                warc_length=result.warc_length,
-                **_version_values(item),
-            )
+        latest = models.ArticleVersion(
+            article_id=article.id,
+            number=(latest.number + 1) if latest else 1,
+            content_hash=digest,
+            first_seen_at=now,
+            last_seen_at=now,
+            warc_file=result.warc_file,
+            warc_offset=result.warc_offset,
+            warc_length=result.warc_length,
+            **_version_values(item),
         )
+        session.add(latest)
         if outcome is not Outcome.NEW:
             outcome = Outcome.UPDATED
     article.last_seen_at = max(article.last_seen_at, now)
-    return article, outcome
+    return article, outcome, latest
 
 
 def _state_of(article: models.Article) -> UrlState:
@@ -237,23 +250,31 @@ def _state_of(article: models.Article) -> UrlState:
 
 
 def _apply_observation(
-    session: Session, article: models.Article, result: FetchResult, fetch: models.Fetch, policy: Policy
+    session: Session,
+    article: models.Article,
+    result: FetchResult,
+    fetch: models.Fetch,
+    policy: Policy,
+    current: models.ArticleVersion | None = None,
 ) -> None:
-    """Advance the article's liveness state machine by one observation; record its events."""
+    """Advance the article's liveness state machine by one observation; record its events.
+    ``current``: the article's latest version, when the caller has it (else it is looked up)."""
     if result.fetched_at < article.last_checked_at:
         return  # an older observation arriving late never overrides a newer one
     article.last_checked_at = result.fetched_at
     article.last_verdict = result.verdict.value
-    if result.verdict.is_alive and result.status != 304 and canonicalize(result.final_url or result.url) == (
-        article.canonical_url
+    if (
+        result.verdict.is_alive
+        and result.status != 304
+        and canonicalize(result.final_url or result.url) == (article.canonical_url)
     ):  # validators of the article's own URL, not of an alias (AMP, tracking variant)
         article.etag, article.last_modified = result.etag, result.last_modified
+    if current is None:
+        current = latest_version(session, article.id)
     if result.verdict.is_alive:
         article.last_seen_at = max(article.last_seen_at, result.fetched_at)
-        if result.status == 304:  # "not modified": the current version was seen again
-            current = latest_version(session, article.id)
-            if current is not None:
-                current.last_seen_at = max(current.last_seen_at, result.fetched_at)
+        if result.status == 304 and current is not None:  # "not modified": the current version was seen again
+            current.last_seen_at = max(current.last_seen_at, result.fetched_at)
     state, events = advance(_state_of(article), result.verdict, result.fetched_at, policy)
     article.status = state.status
     article.removal_reason = state.removal_reason
@@ -263,16 +284,10 @@ def _apply_observation(
     article.removed_at = state.removed_at
     article.transient_streak = state.transient_streak
     article.transient_since = state.transient_since
-    published = session.scalar(
-        select(models.ArticleVersion.published_at)
-        .where(models.ArticleVersion.article_id == article.id)
-        .order_by(models.ArticleVersion.number.desc())
-        .limit(1)
-    )
     article.next_check_at = next_check(
         state,
         url=article.canonical_url,
-        published_at=published,
+        published_at=current.published_at if current is not None else None,
         first_seen_at=article.first_seen_at,
         now=result.fetched_at,
         policy=policy,
@@ -296,9 +311,10 @@ def record_fetch(
     result = storable(result)
     source = get_or_create_source(session, result.source, now=result.fetched_at)
     article: models.Article | None = None
+    current: models.ArticleVersion | None = None
     outcome = Outcome.OTHER
     if result.kind == "article" and result.article is not None and result.verdict.is_alive:
-        article, outcome = _store_article(session, result, result.article, source)
+        article, outcome, current = _store_article(session, result, result.article, source)
     else:
         article = find_article(session, [result.url])
         if result.verdict.is_dead:
@@ -328,23 +344,25 @@ def record_fetch(
     session.add(fetch)
     session.flush()
     if article is not None:
-        _apply_observation(session, article, result, fetch, policy or Policy())
+        _apply_observation(session, article, result, fetch, policy or Policy(), current)
     return outcome
 
 
 def count_outcome(session: Session, run_id: int, outcome: Outcome, *, error: bool = False) -> None:
     """Add one outcome to the run's counters."""
+    count_outcomes(session, run_id, [(outcome, error)])
+
+
+def count_outcomes(session: Session, run_id: int, outcomes: list[tuple[Outcome, bool]]) -> None:
+    """Add outcomes (each with whether its fetch failed) to the run's counters, in one update."""
     run = session.get(models.CrawlRun, run_id)
-    if run is None:
+    if run is None or not outcomes:
         return
-    run.pages_fetched += 1
-    run.errors += int(error)
-    if outcome is Outcome.NEW:
-        run.articles_new += 1
-    elif outcome is Outcome.UPDATED:
-        run.articles_updated += 1
-    elif outcome is Outcome.DEAD:
-        run.dead_found += 1
+    run.pages_fetched += len(outcomes)
+    run.errors += sum(1 for _, error in outcomes if error)
+    run.articles_new += sum(1 for outcome, _ in outcomes if outcome is Outcome.NEW)
+    run.articles_updated += sum(1 for outcome, _ in outcomes if outcome is Outcome.UPDATED)
+    run.dead_found += sum(1 for outcome, _ in outcomes if outcome is Outcome.DEAD)
 
 
 PROBE_TTL = timedelta(days=30)

@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 
 from crawler.demo.server import SiteServer
 from crawler.items import Article, FetchResult, Verdict
-from crawler.pipelines import ArchivePipeline
+from crawler.writer import ArchiveWriter
 from storage import models
-from storage.db import make_engine, upgrade
+from storage.db import make_engine, make_sessionmaker, upgrade
 from tests.conftest import FIXTURES, PG_URL
 from tests.test_e2e import write_config
 
@@ -170,30 +170,29 @@ def _item(i: int, *, at: datetime) -> FetchResult:
 
 
 def test_concurrent_writers_store_each_article_once(own_pg: str) -> None:
-    """Two pipelines (as in two workers) store the same 30 articles at the same moments."""
-    pipelines = [ArchivePipeline(own_pg) for _ in range(2)]
-    for p in pipelines:
-        p.open_spider()
+    """Two archive writers (as in two workers) store the same 30 articles at the same moments."""
+    engines = [make_engine(own_pg) for _ in range(2)]
+    writers = [ArchiveWriter(make_sessionmaker(e)) for e in engines]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
     at = datetime(2025, 11, 5, 12, tzinfo=UTC)
 
-    def write(pipeline: ArchivePipeline) -> None:
+    def write(writer: ArchiveWriter) -> None:
         try:
             for i in range(30):
                 barrier.wait(timeout=30)
-                pipeline.process_item(_item(i, at=at))
+                writer.write([_item(i, at=at)])
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
             barrier.abort()
 
-    threads = [threading.Thread(target=write, args=(p,)) for p in pipelines]
+    threads = [threading.Thread(target=write, args=(w,)) for w in writers]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    for p in pipelines:
-        p.close_spider()
+    for e in engines:
+        e.dispose()
     assert not errors, errors
     engine = create_engine(own_pg)
     with engine.connect() as conn:

@@ -127,6 +127,21 @@ def test_url_variants_lead_to_one_article(sessions) -> None:
         assert "https://news.example.org/amp/20251103-un" in detail["aliases"]
 
 
+def test_the_article_own_url_wins_over_an_alias_fetched_first(sessions) -> None:
+    """Whichever variant a crawl happens to fetch first, the version ends up at the article's own URL
+    (what re-checks request, with the validators of that URL)."""
+    amp = "https://news.example.org/amp/20251103-un"
+    with sessions.begin() as s:
+        record_fetch(s, alive(T0, url=amp, canonical_url=URL))
+    with sessions() as s:
+        assert s.scalar(select(models.ArticleVersion.url)) == amp  # the only URL seen so far
+    with sessions.begin() as s:
+        assert record_fetch(s, alive(T0, url=URL)) is Outcome.UNCHANGED
+        assert record_fetch(s, alive(T0, url=amp, canonical_url=URL)) is Outcome.UNCHANGED
+    with sessions() as s:
+        assert s.scalars(select(models.ArticleVersion.url)).all() == [URL]
+
+
 def test_dead_pages_are_fetches_not_articles_and_mark_known_articles_suspect(sessions) -> None:
     with sessions.begin() as s:
         assert record_fetch(s, dead(T0)) is Outcome.DEAD

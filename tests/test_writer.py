@@ -1,0 +1,117 @@
+"""Batched writes (crawler.writer) on real databases: one transaction per batch, outcomes per item, clear
+errors when the database is away, and the writer process."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler import writer as writer_module
+from crawler.items import Article, FetchResult, Probe, Verdict
+from crawler.writer import ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
+from storage import models
+from storage.archive import Outcome
+from storage.db import make_engine, make_sessionmaker, upgrade
+
+AT = datetime(2025, 11, 5, 12, tzinfo=UTC)
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+
+
+def item(i: int, title: str | None = None) -> FetchResult:
+    url = f"https://news.example.org/fr/20251105-article-{i}"
+    return FetchResult(
+        url=url,
+        source="news",
+        kind="article",
+        fetched_at=AT,
+        verdict=Verdict.ALIVE,
+        status=200,
+        final_url=url,
+        article=Article(url=url, canonical_url=url, title=title or f"Article {i}", body=f"Le corps {i}."),
+    )
+
+
+def counts(url: str) -> tuple[int, int, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        out = tuple(
+            conn.scalar(select(func.count()).select_from(t))
+            for t in (models.Article, models.ArticleVersion, models.Fetch)
+        )
+    engine.dispose()
+    return out  # type: ignore[return-value]
+
+
+@pytest.fixture
+def archive(db_url: str) -> str:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    engine.dispose()
+    return db_url
+
+
+def test_background_writer_batches_and_resolves_each_item(archive: str) -> None:
+    engine = make_engine(archive)
+    background = BackgroundWriter(ArchiveWriter(make_sessionmaker(engine)), max_batch=16)
+    futures = [background.submit(item(i)) for i in range(60)]
+    futures += [background.submit(item(i, title=f"Article {i}, corrigé")) for i in range(5)]
+    futures += [background.submit(item(i)) for i in range(5, 10)]
+    outcomes = [f.result(timeout=60) for f in futures]
+    background.close()
+    engine.dispose()
+    assert outcomes == [Outcome.NEW] * 60 + [Outcome.UPDATED] * 5 + [Outcome.UNCHANGED] * 5
+    assert 5 <= background.batches < 70  # at most 16 per batch; several per transaction
+    assert counts(archive) == (60, 65, 70)
+
+
+def test_a_batch_is_written_whole_or_not_at_all(archive: str) -> None:
+    engine = make_engine(archive)
+    writer = ArchiveWriter(make_sessionmaker(engine))
+    broken = Probe(url="https://news.example.org/xyz", status=404, host="news.example.org", pattern="/fr/")  # no time
+    with pytest.raises(ValueError, match="fetched_at"):
+        writer.write([item(1), item(2), broken])
+    engine.dispose()
+    assert counts(archive) == (0, 0, 0)
+
+
+def test_an_unreachable_database_is_a_write_error_and_fails_what_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "RETRY_DELAY", 0.0)
+    engine = make_engine(UNREACHABLE)
+    background = BackgroundWriter(ArchiveWriter(make_sessionmaker(engine)))
+    first = background.submit(item(1))
+    with pytest.raises(WriteError) as caught:
+        first.result(timeout=60)
+    assert "connect" in str(caught.value.__cause__).lower()
+    later = background.submit(item(2))  # not tried again: the crawl is being stopped
+    with pytest.raises(WriteError):
+        later.result(timeout=5)
+    background.close()
+    engine.dispose()
+
+
+def test_the_writer_process_writes_and_reports_its_death(archive: str) -> None:
+    remote = ProcessWriter(archive)
+    try:
+        assert remote.write([item(1), item(2)]) == [Outcome.NEW, Outcome.NEW]
+        assert remote.write([item(1)]) == [Outcome.UNCHANGED]
+        assert counts(archive) == (2, 2, 3)
+        pid = remote.executor.submit(os.getpid).result(timeout=30)
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(WriteError, match="writer process died"):
+            remote.write([item(3)])
+    finally:
+        remote.close()
+
+
+def test_the_writer_process_says_why_the_database_refused() -> None:
+    remote = ProcessWriter(UNREACHABLE)
+    try:
+        with pytest.raises(WriteError, match=r"(?i)connect"):
+            remote.write([item(1)])
+    finally:
+        remote.close()

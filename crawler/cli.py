@@ -141,9 +141,13 @@ def _crawl_overrides(state: State, delay: float | None, verbose: bool, time_limi
         overrides.update(LOG_FILE=state.log_file, LOG_FILE_APPEND=True)
     delay = state.config.delay if delay is None else delay
     if delay is not None:
-        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=max(delay, 0.01))
+        # AutoThrottle starts from the configured delay (never below it) and adapts from there: crawler.throttle
+        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     if state.config.download_timeout is not None:
         overrides["DOWNLOAD_TIMEOUT"] = state.config.download_timeout
+    if state.config.processes is not None:  # 0: everything in the crawl process (crawler.offload, crawler.writer)
+        overrides["MORGUE_PAGE_PROCESSES"] = state.config.processes
+        overrides["MORGUE_WRITER_PROCESS"] = state.config.processes > 0
     if time_limit:
         overrides["CLOSESPIDER_TIMEOUT"] = time_limit
     if not state.quiet and sys.stderr.isatty():

@@ -9,6 +9,11 @@ liveness classifies them) while redirects keep working. morgue's own settings:
 - ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
 - ``MORGUE_WARC_DIR`` / ``MORGUE_WARC_MAX_SIZE``: WARC output of every response (off when unset),
   rotated at this many bytes (:mod:`crawler.warc`).
+- ``MORGUE_PAGE_PROCESSES``: processes that classify and extract pages (default: one per core when
+  there are several; 0: none), ``MORGUE_WRITER_PROCESS``: store from a process of its own (default:
+  when there are several cores), ``MORGUE_OFFLOAD_AFTER``: pages handled in the crawl process before
+  either starts (default 48; also from the environment variable), ``MORGUE_WRITE_BATCH``: items per
+  transaction at most (default 64). See :mod:`crawler.offload` and :mod:`crawler.writer`.
 - ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
   environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
 """
@@ -52,7 +57,12 @@ DOWNLOADER_MIDDLEWARES = {
 }
 MORGUE_WARC_DIR = None  # WARC files are written here when set (`morgue crawl --warc-dir`, warc_dir)
 MORGUE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before starting the next one
-EXTENSIONS = {"crawler.progress.ProgressLine": 500}
+# AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler.throttle explains why)
+EXTENSIONS = {
+    "crawler.progress.ProgressLine": 500,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.Throttle": 0,
+}
 MORGUE_PROGRESS = False
 
 LOG_LEVEL = "INFO"
@@ -61,3 +71,4 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"
 MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")
+MORGUE_OFFLOAD_AFTER = int(os.environ.get("MORGUE_OFFLOAD_AFTER") or 48)

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -115,3 +119,32 @@ def test_the_writer_process_says_why_the_database_refused() -> None:
             remote.write([item(1)])
     finally:
         remote.close()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2] == "Z"  # a zombie waiting for init to reap it has exited
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_helper_exits_when_the_crawl_process_is_killed(sqlite_url: str) -> None:
+    script = (
+        "import os, time\n"
+        "from crawler.writer import ProcessWriter\n"
+        f"w = ProcessWriter({sqlite_url!r})\n"
+        "print(w.executor.submit(os.getpid).result(), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as crawl:
+        assert crawl.stdout is not None
+        helper = int(crawl.stdout.readline())
+        assert not _gone(helper)
+        crawl.kill()  # as kill -9: no cleanup in the crawl process
+        crawl.wait()
+    deadline = time.monotonic() + 15
+    while not _gone(helper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(helper), "the helper outlived its crawl process"

@@ -94,9 +94,9 @@ class PagePool:
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor(), functools.partial(page_result, page, **kwargs))
-        except BrokenProcessPool as exc:
+        except (BrokenProcessPool, OSError) as exc:  # a process died, or none could be started
             if not self.broken:
-                logger.error("a page process died (%s): handling pages in the crawl process from now on", exc)
+                logger.error("page processes unusable (%s): handling pages in the crawl process from now on", exc)
                 self.broken = True
                 if self.crawler is not None:
                     self.crawler.stats.set_value("morgue/page_pool_broken", str(exc)[:200])

@@ -3,16 +3,23 @@ site with both in use from the first page stores exactly what a crawl without th
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from crawler.demo.server import SiteServer
+from crawler.items import FetchResult
+from crawler.offload import PagePool
+from crawler.spiders.observe import Page, page_result
+from tests.conftest import FIXTURES
 from tests.test_e2e import EXPECTED, write_config
 
 VOLATILE = {"first_seen_at", "last_seen_at", "last_checked_at", "fetched_at", "next_check_at", "id"}
@@ -72,3 +79,30 @@ def test_processes_must_be_a_count(tmp_path: Path, value: str) -> None:
     )
     assert run.returncode == 2
     assert "processes: expected a number of page processes" in run.stderr
+
+
+def test_the_pool_gives_page_result_and_survives_a_dead_process() -> None:
+    """PagePool.result is page_result, computed in a page process; if that process is killed, the next
+    pages are handled in the calling process and the results do not change."""
+    html = (FIXTURES / "pages" / "seed_rfi.html").read_bytes()
+    page = Page(url="https://www.rfi.fr/fr/moyen-orient/20251103-x", status=200, body=html, is_text=True)
+    now = datetime(2025, 11, 3, 12, tzinfo=UTC)
+    expected = page_result(page, source="rfi", kind="article", now=now)
+    assert expected.article is not None and expected.article.title
+
+    async def run() -> tuple[FetchResult, FetchResult, PagePool]:
+        pool = PagePool(processes=1, after=0)
+        try:
+            first = await pool.result(page, source="rfi", kind="article", now=now)
+            assert pool.offloaded == 1 and pool.executor is not None
+            pid = await asyncio.get_running_loop().run_in_executor(pool.executor, os.getpid)
+            assert pid != os.getpid()
+            os.kill(pid, signal.SIGKILL)
+            second = await pool.result(page, source="rfi", kind="article", now=now)
+            return first, second, pool
+        finally:
+            pool.close()
+
+    first, second, pool = asyncio.run(run())
+    assert pool.broken and pool.offloaded == 1
+    assert first == expected and second == expected

@@ -3,6 +3,7 @@ an override wins or, matching nothing, falls back to the generic value."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tomllib
 from datetime import UTC, datetime
@@ -285,7 +286,10 @@ def test_response_result_passes_overrides() -> None:
 def test_news_spider_uses_the_source_overrides() -> None:
     source = Source(name="journal", start_urls=("https://www.lejournal.example/",),
                     overrides=(("title", "css:div.headline"),))  # fmt: skip
-    results = list(NewsSpider(sources=[source]).parse_article(_response(), source))
+    async def collect() -> list:
+        return [r async for r in NewsSpider(sources=[source]).parse_article(_response(), source)]
+
+    results = asyncio.run(collect())
     assert len(results) == 1 and isinstance(results[0], FetchResult)
     assert results[0].article is not None
     assert results[0].article.title == "Budget : l’Assemblée adopte le texte en première lecture"

@@ -141,7 +141,7 @@ def test_unchanged_articles_answer_304_to_conditional_requests(setup) -> None:
     engine.dispose()
     assert len(site.hits) > before
     assert {verdict for _, _, verdict in rows} == {"alive"}
-    assert {status for _, status, _ in rows} == {304}  # validators of the article's own URL, not its AMP alias
+    assert {status for _, status, _ in rows} == {304}, rows  # validators of the article's own URL, not its AMP alias
     assert all(status == "alive" for status, _ in statuses(db, site).values())
 
 

@@ -10,10 +10,15 @@ Settings (read in :meth:`PagePool.from_crawler`):
 
 - ``MORGUE_PAGE_PROCESSES``: worker processes; ``None`` (the default) means one per CPU core
   when the machine has more than one, ``0`` means none (every page in the crawl process).
-- ``MORGUE_OFFLOAD_AFTER``: pages handled in the crawl process before the pool starts
+- ``MORGUE_OFFLOAD_AFTER``: pages handled in the crawl process before the pool may start
   (default 48): starting processes costs about half a second, which a small crawl (the demo,
-  a site with a dozen new articles) would never win back. Small bodies (a 304, an error page)
-  are always handled in the crawl process: sending them costs more than handling them.
+  a site with a dozen new articles) would never win back.
+- ``MORGUE_OFFLOAD_BUSY``: and only when handling those pages took at least this share of the
+  time (default 0.5, measured over the last ``MORGUE_OFFLOAD_AFTER`` pages; 0: always). A polite
+  crawl spends about 1 % of its time extracting and never starts the pool (nor pays its memory).
+
+Small bodies (a 304, an error page) are always handled in the crawl process: sending them costs
+more than handling them.
 
 How the processes start and stop: :mod:`crawler.processes`. If a worker process dies (killed, out
 of memory), the pool is dropped and every later page is handled in the crawl process: the crawl
@@ -25,17 +30,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.items import FetchResult
-from crawler.processes import context, cores, ignore_stop_signals
+from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, BusyMeter, context, cores, ignore_stop_signals
 from crawler.spiders.observe import Page, page_result
 
 logger = logging.getLogger(__name__)
 
-OFFLOAD_AFTER = 48  # pages (or stored items) handled in the crawl process before helper processes start
 MIN_BYTES = 4096  # smaller bodies are handled in the crawl process
 
 
@@ -43,9 +48,11 @@ class PagePool:
     """``await pool.result(page, **kwargs)`` is ``page_result(page, **kwargs)``, computed in a worker process
     once ``after`` pages have been handled here (and ``processes`` > 0, and an asyncio loop is running)."""
 
-    def __init__(self, processes: int | None = None, after: int = OFFLOAD_AFTER) -> None:
+    def __init__(self, processes: int | None = None, after: int = OFFLOAD_AFTER, busy: float = OFFLOAD_BUSY) -> None:
         self.processes = (cores() if cores() > 1 else 0) if processes is None else max(0, processes)
         self.after = max(0, after)
+        self.busy = busy  # share of the time extraction must take here before the pool starts
+        self.meter = BusyMeter(window=max(1, self.after))
         self.handled = 0  # pages seen so far, here or in the pool
         self.offloaded = 0  # of which computed in the pool
         self.executor: ProcessPoolExecutor | None = None
@@ -61,6 +68,7 @@ class PagePool:
         pool = cls(
             processes=None if raw in (None, "") else int(raw),
             after=settings.getint("MORGUE_OFFLOAD_AFTER", OFFLOAD_AFTER),
+            busy=settings.getfloat("MORGUE_OFFLOAD_BUSY", OFFLOAD_BUSY),
         )
         pool.crawler = crawler
         crawler.signals.connect(pool.close, signal=signals.spider_closed)
@@ -69,6 +77,8 @@ class PagePool:
     def _use_pool(self, page: Page) -> bool:
         if self.broken or self.processes == 0 or self.handled <= self.after:
             return False
+        if self.executor is None and not self.meter.busy(self.busy):
+            return False  # extraction is not what limits this crawl (politeness, the network): no processes
         if not (200 <= page.status < 300 and len(page.body) >= MIN_BYTES):
             return False  # a 304, an error page, a redirect: nothing to extract, cheaper here than a round trip
         try:
@@ -90,7 +100,10 @@ class PagePool:
     async def result(self, page: Page, **kwargs: Any) -> FetchResult:
         self.handled += 1
         if not self._use_pool(page):
-            return page_result(page, **kwargs)
+            started, clock = time.monotonic(), time.perf_counter()
+            result = page_result(page, **kwargs)
+            self.meter.add(started, time.perf_counter() - clock)
+            return result
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor(), functools.partial(page_result, page, **kwargs))

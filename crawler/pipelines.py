@@ -4,8 +4,9 @@ Settings: ``MORGUE_DATABASE_URL`` (required; ``morgue crawl`` sets it, ``scrapy 
 falls back to the config and environment), ``MORGUE_RUN_ID`` (the crawl_runs row to count
 into, optional) and ``MORGUE_WRITE_BATCH`` (items per transaction at most, default 64; 1
 writes each item in its own transaction), ``MORGUE_WRITER_PROCESS`` (write from a process
-of its own; default: when the machine has more than one core) and ``MORGUE_OFFLOAD_AFTER``
-(items written in the crawl process before that process starts, default 48). The schema
+of its own; default: when the machine has more than one core), ``MORGUE_OFFLOAD_AFTER`` and
+``MORGUE_OFFLOAD_BUSY`` (that process starts once 48 items are written and writing keeps the
+thread busy half the time: :class:`crawler.processes.BusyMeter`). The schema
 must already be at head (``morgue init``): the pipeline fails loudly rather than write into
 an unknown schema.
 
@@ -30,8 +31,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler.config import load_config, resolve_database_url
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
-from crawler.offload import OFFLOAD_AFTER
-from crawler.processes import cores
+from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, cores
 from crawler.writer import MAX_BATCH, ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
 from storage.archive import Outcome
 from storage.db import check_schema, explain, make_engine, make_sessionmaker
@@ -49,6 +49,7 @@ class ArchivePipeline:
         max_batch: int = MAX_BATCH,
         writer_process: bool = False,
         offload_after: int = OFFLOAD_AFTER,
+        offload_busy: float = OFFLOAD_BUSY,
     ) -> None:
         self.database_url = database_url
         self.run_id = run_id
@@ -57,6 +58,7 @@ class ArchivePipeline:
         self.max_batch = max_batch
         self.writer_process = writer_process
         self.offload_after = offload_after
+        self.offload_busy = offload_busy
         self.engine: Any = None
         self.writer: BackgroundWriter | None = None
         self.failed = False
@@ -80,6 +82,7 @@ class ArchivePipeline:
             max_batch=settings.getint("MORGUE_WRITE_BATCH", MAX_BATCH),
             writer_process=cores() > 1 if process in (None, "") else settings.getbool("MORGUE_WRITER_PROCESS"),
             offload_after=settings.getint("MORGUE_OFFLOAD_AFTER", OFFLOAD_AFTER),
+            offload_busy=settings.getfloat("MORGUE_OFFLOAD_BUSY", OFFLOAD_BUSY),
         )
 
     def open_spider(self) -> None:
@@ -91,7 +94,9 @@ class ArchivePipeline:
         spawn = None
         if self.writer_process:
             spawn = functools.partial(ProcessWriter, self.database_url, run_id=self.run_id, policy=self.policy)
-        self.writer = BackgroundWriter(writer, max_batch=self.max_batch, spawn=spawn, spawn_after=self.offload_after)
+        self.writer = BackgroundWriter(
+            writer, max_batch=self.max_batch, spawn=spawn, spawn_after=self.offload_after, busy=self.offload_busy
+        )
 
     def close_spider(self) -> None:
         if self.writer is not None:

@@ -14,7 +14,36 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from multiprocessing.context import BaseContext
+
+OFFLOAD_AFTER = 48  # pages handled in the crawl process before helper processes may start
+OFFLOAD_BUSY = 0.5  # ... and the share of the time that work kept the crawl process busy
+
+
+class BusyMeter:
+    """How busy some work keeps this process: the share of wall time its last ``window`` runs took.
+
+    Helpers start only when the work they would take over is what limits the crawl: a polite crawl
+    (one page a second per host) extracts a page in about 1 % of its time and never pays the
+    memory of more processes; a crawl of a fast server is busy extracting most of the time."""
+
+    def __init__(self, window: int = 16) -> None:
+        self.spans: deque[tuple[float, float]] = deque(maxlen=max(1, window))
+
+    def add(self, started: float, seconds: float) -> None:
+        """One run of the work: when it started (``time.monotonic()``) and how long it took."""
+        self.spans.append((started, seconds))
+
+    def share(self, now: float) -> float:
+        if not self.spans:
+            return 0.0
+        elapsed = now - self.spans[0][0]
+        return min(1.0, sum(d for _, d in self.spans) / elapsed) if elapsed > 0 else 1.0
+
+    def busy(self, threshold: float, now: float | None = None) -> bool:
+        """True when the work took at least ``threshold`` of the time (always, for a threshold <= 0)."""
+        return threshold <= 0 or self.share(time.monotonic() if now is None else now) >= threshold
 
 
 def cores() -> int:

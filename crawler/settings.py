@@ -11,8 +11,9 @@ liveness classifies them) while redirects keep working. morgue's own settings:
   rotated at this many bytes (:mod:`crawler.warc`).
 - ``MORGUE_PAGE_PROCESSES``: processes that classify and extract pages (default: one per core when
   there are several; 0: none), ``MORGUE_WRITER_PROCESS``: store from a process of its own (default:
-  when there are several cores), ``MORGUE_OFFLOAD_AFTER``: pages handled in the crawl process before
-  either starts (default 48; also from the environment variable), ``MORGUE_WRITE_BATCH``: items per
+  when there are several cores), ``MORGUE_OFFLOAD_AFTER`` / ``MORGUE_OFFLOAD_BUSY``: either starts
+  once this many pages were handled in the crawl process and that work kept it busy this share of the
+  time (default 48 and 0.5; also from the environment variables), ``MORGUE_WRITE_BATCH``: items per
   transaction at most (default 64). See :mod:`crawler.offload` and :mod:`crawler.writer`.
 - ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
   environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
@@ -72,3 +73,4 @@ FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"
 MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")
 MORGUE_OFFLOAD_AFTER = int(os.environ.get("MORGUE_OFFLOAD_AFTER") or 48)
+MORGUE_OFFLOAD_BUSY = float(os.environ.get("MORGUE_OFFLOAD_BUSY") or 0.5)

@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
-from crawler.processes import context, ignore_stop_signals
+from crawler.processes import BusyMeter, context, ignore_stop_signals
 from storage.archive import Outcome, count_outcomes, record_fetch, save_probe
 
 logger = logging.getLogger(__name__)
@@ -167,8 +167,9 @@ class BackgroundWriter:
     """An :class:`ArchiveWriter` in a thread of its own; ``submit`` never blocks.
 
     ``spawn``: makes a :class:`ProcessWriter`, which takes over once ``spawn_after`` items have been
-    written here (a small crawl never pays for starting a process); if it cannot start, writing goes
-    on here."""
+    written here (a small crawl never pays for starting a process) and writing kept this thread busy
+    at least ``busy`` of the time over its last batches (a polite crawl never does); if it cannot
+    start, writing goes on here."""
 
     def __init__(
         self,
@@ -177,10 +178,13 @@ class BackgroundWriter:
         max_batch: int = MAX_BATCH,
         spawn: Callable[[], ProcessWriter] | None = None,
         spawn_after: int = 0,
+        busy: float = 0.0,
     ) -> None:
         self.writer = writer
         self.spawn = spawn
         self.spawn_after = spawn_after
+        self.busy = busy
+        self.meter = BusyMeter(window=16)
         self.remote: ProcessWriter | None = None
         self.written = 0
         self.max_batch = max(1, max_batch)
@@ -221,7 +225,9 @@ class BackgroundWriter:
             try:
                 if self.error is not None:
                     raise self.error
+                started, clock = time.monotonic(), time.perf_counter()
                 outcomes = self._writer().write([item for item, _ in live])
+                self.meter.add(started, time.perf_counter() - clock)
             except BaseException as exc:  # handed to whoever awaits these items
                 self.error = exc
                 for _, future in live:
@@ -233,7 +239,12 @@ class BackgroundWriter:
                 future.set_result(outcome)
 
     def _writer(self) -> ArchiveWriter | ProcessWriter:
-        if self.remote is None and self.spawn is not None and self.written >= self.spawn_after:
+        if (
+            self.remote is None
+            and self.spawn is not None
+            and self.written >= self.spawn_after
+            and self.meter.busy(self.busy)
+        ):
             spawn, self.spawn = self.spawn, None  # one attempt
             try:
                 self.remote = spawn()

@@ -18,6 +18,7 @@ import pytest
 from crawler.demo.server import SiteServer
 from crawler.items import FetchResult
 from crawler.offload import PagePool
+from crawler.processes import BusyMeter
 from crawler.spiders.observe import Page, page_result
 from tests.conftest import FIXTURES
 from tests.test_e2e import EXPECTED, write_config
@@ -25,19 +26,21 @@ from tests.test_e2e import EXPECTED, write_config
 VOLATILE = {"first_seen_at", "last_seen_at", "last_checked_at", "fetched_at", "next_check_at", "id"}
 
 
-def crawl(tmp_path: Path, site: SiteServer, processes: int) -> tuple[list[dict], str]:
-    """Crawl the fixture site with ``processes`` page processes (helpers from the first page on)."""
+def crawl(
+    tmp_path: Path, site: SiteServer, processes: int, *, delay: str = "0", after: str = "0", busy: str = "0"
+) -> tuple[list[dict], str]:
+    """Crawl the fixture site with ``processes`` page processes (by default, helpers from the first page on)."""
     config = write_config(tmp_path, site.base_url)
     config.write_text(f"processes = {processes}\n" + config.read_text("utf-8"), "utf-8")
     db = f"sqlite:///{tmp_path / 'archive.db'}"
-    env = {**os.environ, "MORGUE_OFFLOAD_AFTER": "0"}
+    env = {**os.environ, "MORGUE_OFFLOAD_AFTER": after, "MORGUE_OFFLOAD_BUSY": busy}
 
     def morgue(*args: str) -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "crawler", "--config", str(config), "--db", db, *args]
         return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=240, env=env)
 
     assert morgue("init").returncode == 0
-    run = morgue("crawl", "--delay", "0", "--verbose")
+    run = morgue("crawl", "--delay", delay, "--verbose")
     assert run.returncode == 0, run.stderr[-2000:]
     out = tmp_path / "export.jsonl"
     assert morgue("export", "--format", "jsonl", "--out", str(out)).returncode == 0
@@ -66,6 +69,25 @@ def test_helper_processes_store_what_the_crawl_process_stores(tmp_path: Path, si
         assert not diff, (a["canonical_url"], diff)
 
 
+def test_a_polite_crawl_starts_no_helper(tmp_path: Path, site: SiteServer) -> None:
+    """With a delay between requests, extracting takes a small share of the time: no process is started."""
+    records, log = crawl(tmp_path, site, processes=2, delay="0.3", after="4", busy="0.5")
+    assert len(records) == len(EXPECTED["alive"])
+    assert "morgue/pages_offloaded" not in log and "'morgue/writer_process': False" in log
+
+
+def test_the_busy_meter_is_the_share_of_time_the_work_took() -> None:
+    meter = BusyMeter(window=3)
+    assert meter.share(now=0.0) == 0.0 and meter.busy(0.0) and not meter.busy(0.5)
+    for start in (0.0, 1.0, 2.0, 3.0):  # 0.1 s of work every second; the first falls out of the window
+        meter.add(start, 0.1)
+    assert meter.share(now=4.0) == pytest.approx(0.3 / 3.0)
+    assert not meter.busy(0.5, now=4.0)
+    for start in (4.0, 4.1, 4.2):  # back to back
+        meter.add(start, 0.1)
+    assert meter.busy(0.5, now=4.3)
+
+
 @pytest.mark.parametrize("value", ["-1", "true", "2.5"])
 def test_processes_must_be_a_count(tmp_path: Path, value: str) -> None:
     config = tmp_path / "morgue.toml"
@@ -91,7 +113,7 @@ def test_the_pool_gives_page_result_and_survives_a_dead_process() -> None:
     assert expected.article is not None and expected.article.title
 
     async def run() -> tuple[FetchResult, FetchResult, PagePool]:
-        pool = PagePool(processes=1, after=0)
+        pool = PagePool(processes=1, after=0, busy=0)
         try:
             first = await pool.result(page, source="rfi", kind="article", now=now)
             assert pool.offloaded == 1 and pool.executor is not None

@@ -134,7 +134,7 @@ def test_two_workers_fetch_every_page_once_and_store_every_article_once(
 
     # every page fetched as often as by a single crawl: once, except the start page that is
     # also a redirect target and the 503 page retried once; robots.txt once per worker at most
-    assert distributed == reference, (distributed - reference, reference - distributed)
+    assert distributed == reference, (distributed - reference, reference - distributed, [e[-3000:] for _, e in outputs])
     for path in EXPECTED["alive"]:
         assert distributed[path] == 1, path
     assert robots <= 2

@@ -41,6 +41,10 @@ CONTENT_TYPES = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 overflows when a crawl with helpers opens many connections at once
+
+
 class SiteServer:
     """Serve a site folder on 127.0.0.1; use as a context manager."""
 
@@ -54,7 +58,7 @@ class SiteServer:
         self.hits: list[str] = []  # request paths, in order (tests read it)
         self.requests: list[tuple[str, dict[str, str]]] = []  # (path, request headers), in order
         handler = _make_handler(self)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _Server(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None

@@ -120,6 +120,11 @@ class ProcessWriter:
             initargs=(database_url, run_id, policy or Policy()),
         )
         self.conflicts = 0
+        try:  # start the process now: a failure to start is the caller's to handle, not a failed batch's
+            self.executor.submit(int).result(timeout=120)
+        except BaseException:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
     def write(self, items: list[Item]) -> list[Outcome]:
         try:

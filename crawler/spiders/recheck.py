@@ -45,7 +45,15 @@ class Target:
 
 class RecheckSpider(scrapy.Spider):
     name = "recheck"
-    custom_settings = {"RETRY_ENABLED": False}  # noqa: RUF012 - Scrapy's API
+    custom_settings = {  # noqa: RUF012 - Scrapy's API
+        "RETRY_ENABLED": False,
+        # a re-check follows no link: the spider middlewares that look after followed links only cost time
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+        },
+    }
 
     def __init__(
         self,

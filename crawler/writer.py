@@ -230,18 +230,35 @@ class BackgroundWriter:
             try:
                 if self.error is not None:
                     raise self.error
-                started, clock = time.monotonic(), time.perf_counter()
-                outcomes = self._writer().write([item for item, _ in live])
-                self.meter.add(started, time.perf_counter() - clock)
-            except BaseException as exc:  # handed to whoever awaits these items
+                self._write(live)
+            except BaseException as exc:  # the database is away (WriteError): this and every later item fail
                 self.error = exc
                 for _, future in live:
-                    future.set_exception(exc)
-                continue
-            self.batches += 1
-            self.written += len(live)
-            for (_, future), outcome in zip(live, outcomes, strict=True):
-                future.set_result(outcome)
+                    if not future.done():
+                        future.set_exception(exc)
+
+    def _write(self, live: list[tuple[Item, Future[Outcome]]]) -> None:
+        """Write one batch and resolve its futures. An item the archive refuses for another reason than
+        the database (a bug, a value no check caught) fails alone: the batch was rolled back, and its
+        items are written again one by one."""
+        started, clock = time.monotonic(), time.perf_counter()
+        try:
+            outcomes = self._writer().write([item for item, _ in live])
+        except WriteError:
+            raise
+        except Exception as exc:
+            if len(live) == 1:
+                logger.error("cannot store %s: %r", live[0][0].url, exc)
+                live[0][1].set_exception(exc)
+                return
+            for entry in live:
+                self._write([entry])
+            return
+        self.meter.add(started, time.perf_counter() - clock)
+        self.batches += 1
+        self.written += len(live)
+        for (_, future), outcome in zip(live, outcomes, strict=True):
+            future.set_result(outcome)
 
     def _writer(self) -> ArchiveWriter | ProcessWriter:
         if (

@@ -82,6 +82,22 @@ def test_a_batch_is_written_whole_or_not_at_all(archive: str) -> None:
     assert counts(archive) == (0, 0, 0)
 
 
+def test_an_item_the_archive_refuses_fails_alone(archive: str) -> None:
+    """One bad item in a batch: the batch is rolled back and written again item by item; only the bad one
+    fails, and the items after it are stored (one bad URL never stops a crawl)."""
+    engine = make_engine(archive)
+    background = BackgroundWriter(ArchiveWriter(make_sessionmaker(engine)), max_batch=16)
+    broken = Probe(url="https://news.example.org/xyz", status=404, host="news.example.org", pattern="/fr/")
+    futures = [background.submit(x) for x in (item(1), item(2), broken, item(3))]
+    futures.append(background.submit(item(4)))
+    with pytest.raises(ValueError, match="fetched_at"):
+        futures[2].result(timeout=60)
+    assert [f.result(timeout=60) for f in futures[:2] + futures[3:]] == [Outcome.NEW] * 4
+    background.close()
+    engine.dispose()
+    assert counts(archive) == (4, 4, 4)
+
+
 def test_an_unreachable_database_is_a_write_error_and_fails_what_follows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writer_module, "RETRY_DELAY", 0.0)
     engine = make_engine(UNREACHABLE)

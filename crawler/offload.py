@@ -30,13 +30,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from crawler.items import FetchResult
-from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, BusyMeter, context, cores, ignore_stop_signals
+from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, BusyMeter, cores, pool
 from crawler.spiders.observe import Page, page_result
 
 logger = logging.getLogger(__name__)
@@ -90,20 +89,13 @@ class PagePool:
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
             logger.info("starting %d page processes", self.processes)
-            self.executor = ProcessPoolExecutor(
-                max_workers=self.processes,
-                mp_context=context(),
-                initializer=ignore_stop_signals,
-            )
+            self.executor = pool(self.processes)
         return self.executor
 
     async def result(self, page: Page, **kwargs: Any) -> FetchResult:
         self.handled += 1
         if not self._use_pool(page):
-            started, clock = time.monotonic(), time.perf_counter()
-            result = page_result(page, **kwargs)
-            self.meter.add(started, time.perf_counter() - clock)
-            return result
+            return self.meter.measure(page_result, page, **kwargs)
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(self._executor(), functools.partial(page_result, page, **kwargs))

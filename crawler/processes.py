@@ -15,8 +15,11 @@ import signal
 import threading
 import time
 from collections import deque
-from multiprocessing.context import BaseContext
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 OFFLOAD_AFTER = 48  # pages handled in the crawl process before helper processes may start
 OFFLOAD_BUSY = 0.5  # ... and the share of the time that work kept the crawl process busy
 
@@ -41,6 +44,13 @@ class BusyMeter:
         elapsed = now - self.spans[0][0]
         return min(1.0, sum(d for _, d in self.spans) / elapsed) if elapsed > 0 else 1.0
 
+    def measure(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``work(*args, **kwargs)``, its run added to the meter when it returns."""
+        started, clock = time.monotonic(), time.perf_counter()
+        result = work(*args, **kwargs)
+        self.add(started, time.perf_counter() - clock)
+        return result
+
     def busy(self, threshold: float, now: float | None = None) -> bool:
         """True when the work took at least ``threshold`` of the time (always, for a threshold <= 0)."""
         return threshold <= 0 or self.share(time.monotonic() if now is None else now) >= threshold
@@ -49,10 +59,6 @@ class BusyMeter:
 def cores() -> int:
     """CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def context() -> BaseContext:
-    return multiprocessing.get_context("spawn")
 
 
 PARENT_CHECK_EVERY = 1.0  # seconds
@@ -73,3 +79,16 @@ def ignore_stop_signals() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="morgue-parent-watch", daemon=True).start()
+
+
+def pool(
+    workers: int, initializer: Callable[..., None] = ignore_stop_signals, initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """``workers`` helper processes, spawned, running ``initializer(*initargs)`` (which must call
+    :func:`ignore_stop_signals`; the default does nothing else)."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=initializer,
+        initargs=initargs,
+    )

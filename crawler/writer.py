@@ -26,7 +26,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from crawler.items import FetchResult, Probe
 from crawler.lifecycle import Policy
-from crawler.processes import BusyMeter, context, ignore_stop_signals
+from crawler.processes import BusyMeter, ignore_stop_signals, pool
 from storage.archive import Outcome, count_outcomes, record_fetch, save_probe
 
 logger = logging.getLogger(__name__)
@@ -113,12 +113,7 @@ class ProcessWriter:
     says so, and the crawl stops rather than risk writing it twice."""
 
     def __init__(self, database_url: str, *, run_id: int | None = None, policy: Policy | None = None) -> None:
-        self.executor = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=context(),
-            initializer=_open_remote,
-            initargs=(database_url, run_id, policy or Policy()),
-        )
+        self.executor = pool(1, _open_remote, (database_url, run_id, policy or Policy()))
         self.conflicts = 0
         try:  # start the process now: a failure to start is the caller's to handle, not a failed batch's
             self.executor.submit(int).result(timeout=120)
@@ -241,9 +236,8 @@ class BackgroundWriter:
         """Write one batch and resolve its futures. An item the archive refuses for another reason than
         the database (a bug, a value no check caught) fails alone: the batch was rolled back, and its
         items are written again one by one."""
-        started, clock = time.monotonic(), time.perf_counter()
         try:
-            outcomes = self._writer().write([item for item, _ in live])
+            outcomes = self.meter.measure(self._writer().write, [item for item, _ in live])
         except WriteError:
             raise
         except Exception as exc:
@@ -254,7 +248,6 @@ class BackgroundWriter:
             for entry in live:
                 self._write([entry])
             return
-        self.meter.add(started, time.perf_counter() - clock)
         self.batches += 1
         self.written += len(live)
         for (_, future), outcome in zip(live, outcomes, strict=True):

@@ -154,7 +154,7 @@ article_pattern = "/\\\\d{{8}}-"
 
 def tree_rss_kb(root: int) -> int:
     """Resident memory of ``root`` and all its descendants (page processes, writer process), in KB."""
-    parents: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -162,15 +162,14 @@ def tree_rss_kb(root: int) -> int:
         try:
             stat = (entry / "stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
-            parents[int(entry.name)] = int(fields[1])
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
             rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") // 1024
         except (OSError, ValueError, IndexError):
             continue
     tree, frontier = {root}, [root]
     while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in tree:
+        for pid in children.get(frontier.pop(), ()):
+            if pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
     return sum(rss.get(pid, 0) for pid in tree)

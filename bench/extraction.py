@@ -7,7 +7,7 @@ Data: the Article Extraction Benchmark (scrapinghub/article-extraction-benchmark
 
 Rows, all measured in the same run on the same decoded HTML strings:
 
-- ``morgue``: :func:`crawler.extract.extract_article` (every field; ``body`` is scored);
+- ``morgue``: :func:`crawler.page.extract.extract_article` (every field; ``body`` is scored);
 - ``trafilatura``: plain ``trafilatura.extract(html)`` with default settings;
 - ``trafilatura+meta``: ``trafilatura.bare_extraction(html, url=url, with_metadata=True)`` (``.text`` is
   scored): the cost baseline, since morgue also extracts metadata.
@@ -43,7 +43,7 @@ from typing import Any
 
 import trafilatura
 
-from crawler.extract import extract_article
+from crawler.page.extract import extract_article
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_AEB = ROOT.parent / "shared" / "benchmarks" / "aeb"

@@ -31,9 +31,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crawler.core.items import Article, FetchResult, Verdict
+from crawler.core.urls import canonicalize
 from crawler.demo.server import SiteServer
-from crawler.items import Article, FetchResult, Verdict
-from crawler.urls import canonicalize
 from storage import models
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade

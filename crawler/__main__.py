@@ -1,6 +1,6 @@
 """``python -m crawler``: the morgue CLI (what the scheduler re-invokes in subprocesses)."""
 
-from crawler.cli import main
+from crawler.app.cli import main
 
-if __name__ == "__main__":  # not when a worker process (crawler.offload) imports it
+if __name__ == "__main__":  # not when a worker process (crawler.components.offload) imports it
     main()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.lifecycle import Policy
+from crawler.core.lifecycle import Policy
 
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
 TOP_LEVEL_KEYS = {
@@ -59,7 +59,7 @@ class Source:
 
     @property
     def override_map(self) -> dict[str, str]:
-        """``overrides`` as the mapping :func:`crawler.extract.extract_article` takes."""
+        """``overrides`` as the mapping :func:`crawler.page.extract.extract_article` takes."""
         return dict(self.overrides)
 
     def is_article_url(self, url: str) -> bool:
@@ -300,7 +300,7 @@ def _parse_source(raw: Any, where: str) -> Source:
     if not isinstance(overrides, dict):
         raise ConfigError(f'{where}.overrides: expected a table of field = "selector" (title = "css:h1.headline")')
     if overrides:  # compiled once here so that a typo fails at load time, naming the field
-        from crawler.extract import OverrideError, compile_overrides  # lazy: lxml, trafilatura
+        from crawler.page.extract import OverrideError, compile_overrides  # lazy: lxml, trafilatura
 
         for key, value in overrides.items():
             if not isinstance(value, str):

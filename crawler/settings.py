@@ -8,13 +8,13 @@ liveness classifies them) while redirects keep working. morgue's own settings:
 - ``MORGUE_CONFIG``: path of morgue.toml; ``MORGUE_SOURCES``: source names to crawl.
 - ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
 - ``MORGUE_WARC_DIR`` / ``MORGUE_WARC_MAX_SIZE``: WARC output of every response (off when unset),
-  rotated at this many bytes (:mod:`crawler.warc`).
+  rotated at this many bytes (:mod:`crawler.components.warc`).
 - ``MORGUE_PAGE_PROCESSES``: processes that classify and extract pages (default: one per core when
   there are several; 0: none), ``MORGUE_WRITER_PROCESS``: store from a process of its own (default:
   when there are several cores), ``MORGUE_OFFLOAD_AFTER`` / ``MORGUE_OFFLOAD_BUSY``: either starts
   once this many pages were handled in the crawl process and that work kept it busy this share of the
   time (default 48 and 0.5; also from the environment variables), ``MORGUE_WRITE_BATCH``: items per
-  transaction at most (default 64). See :mod:`crawler.offload` and :mod:`crawler.writer`.
+  transaction at most (default 64). See :mod:`crawler.components.offload` and :mod:`storage.writer`.
 - ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
   environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
 """
@@ -48,21 +48,21 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 DNS_TIMEOUT = 10
 
-ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+ITEM_PIPELINES = {"crawler.components.pipelines.ArchivePipeline": 300}
 # scope first (before robots.txt is fetched for a redirect's host); the WARC writer next to the downloader
-# sees every response as sent (before redirects, before decompression); crawler.guards explains the others
+# sees every response as sent (before redirects, before decompression); crawler.components.guards explains the others
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.guards.ScopeMiddleware": 50,
-    "crawler.guards.SizeLimitMiddleware": 900,
-    "crawler.warc.WarcMiddleware": 950,
+    "crawler.components.guards.ScopeMiddleware": 50,
+    "crawler.components.guards.SizeLimitMiddleware": 900,
+    "crawler.components.warc.WarcMiddleware": 950,
 }
 MORGUE_WARC_DIR = None  # WARC files are written here when set (`morgue crawl --warc-dir`, warc_dir)
 MORGUE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before starting the next one
-# AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler.throttle explains why)
+# AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler.components.throttle explains why)
 EXTENSIONS = {
-    "crawler.progress.ProgressLine": 500,
+    "crawler.components.progress.ProgressLine": 500,
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.Throttle": 0,
+    "crawler.components.throttle.Throttle": 0,
 }
 MORGUE_PROGRESS = False
 
@@ -70,7 +70,7 @@ LOG_LEVEL = "INFO"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
-TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"
+TWISTED_DNS_RESOLVER = "crawler.components.dns.MorgueResolver"
 MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")
 MORGUE_OFFLOAD_AFTER = int(os.environ.get("MORGUE_OFFLOAD_AFTER") or 48)
 MORGUE_OFFLOAD_BUSY = float(os.environ.get("MORGUE_OFFLOAD_BUSY") or 0.5)

@@ -1,7 +1,7 @@
 """The write side of the archive. Functions take a session and never commit: the caller
 frames the transaction (``with Session.begin() as session: record_fetch(session, ...)``).
 
-``record_fetch`` stores one :class:`~crawler.items.FetchResult`: always a ``fetches`` row;
+``record_fetch`` stores one :class:`~crawler.core.items.FetchResult`: always a ``fetches`` row;
 for an alive article, the article (found by any of its URL variants, or created) and a
 new version only when the normalised content hash differs from the latest version.
 
@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.items import Article as ArticleItem
-from crawler.items import FetchResult, Probe
-from crawler.lifecycle import Policy, UrlState, advance, next_check
-from crawler.urls import MAX_URL_LENGTH, canonicalize
+from crawler.core.items import Article as ArticleItem
+from crawler.core.items import FetchResult, Probe
+from crawler.core.lifecycle import Policy, UrlState, advance, next_check
+from crawler.core.urls import MAX_URL_LENGTH, canonicalize
 from storage import models
 
 _SURROGATES = re.compile("[\ud800-\udfff]")

@@ -116,7 +116,7 @@ class Article(Base):
     removed_at: Mapped[datetime | None]
     removal_reason: Mapped[str | None] = mapped_column(String(32))
     last_verdict: Mapped[str] = mapped_column(String(32))
-    # the removal state machine (crawler.lifecycle.UrlState)
+    # the removal state machine (crawler.core.lifecycle.UrlState)
     streak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_counted_at: Mapped[datetime | None]
     suspect_since: Mapped[datetime | None]

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from crawler.items import DEAD_VERDICTS, Probe
-from crawler.urls import canonicalize
+from crawler.core.items import DEAD_VERDICTS, Probe
+from crawler.core.urls import canonicalize
 from storage import models
 
 EXPORT_FIELDS = (

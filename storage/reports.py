@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.items import DEAD_VERDICTS
+from crawler.core.items import DEAD_VERDICTS
 from storage import models
 from storage.queries import latest_versions
 

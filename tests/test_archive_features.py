@@ -19,12 +19,12 @@ from sqlalchemy import create_engine, delete, func, select
 from warcio.archiveiterator import ArchiveIterator
 from warcio.cli import main as warcio_main
 
+from crawler.components.warc import WarcWriter, export_warc, read_record
 from crawler.config import ConfigError, parse_config
+from crawler.core.items import Article, FetchResult, Verdict, WarcRef
 from crawler.demo.server import SiteServer
-from crawler.discovery import Link
-from crawler.items import Article, FetchResult, Verdict
+from crawler.page.discovery import Link
 from crawler.spiders.news import Archived, NewsSpider
-from crawler.warc import WarcRef, WarcWriter, export_warc, read_record
 from storage import models
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade

@@ -14,8 +14,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
-from crawler.items import Article, FetchResult, Verdict
+from crawler.app.cli import cli
+from crawler.core.items import Article, FetchResult, Verdict
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade
 

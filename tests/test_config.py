@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import ConfigError, load_config, parse_config, resolve_database_url
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "morgue.toml"

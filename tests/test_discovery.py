@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.discovery import DiscoveryError, page_links, parse_feed, parse_sitemap
+from crawler.page.discovery import DiscoveryError, page_links, parse_feed, parse_sitemap
 
 BASE = "https://news.example.org/feed"
 

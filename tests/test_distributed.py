@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from crawler.core.items import Article, FetchResult, Verdict
 from crawler.demo.server import SiteServer
-from crawler.items import Article, FetchResult, Verdict
-from crawler.writer import ArchiveWriter
 from storage import models
 from storage.db import make_engine, make_sessionmaker, upgrade
+from storage.writer import ArchiveWriter
 from tests.conftest import FIXTURES, PG_URL
 from tests.test_e2e import write_config
 
@@ -208,7 +208,7 @@ def test_concurrent_writers_store_each_article_once(own_pg: str) -> None:
 def test_enqueue_and_worker_need_a_redis_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from crawler.cli import cli
+    from crawler.app.cli import cli
 
     monkeypatch.delenv("MORGUE_REDIS_URL", raising=False)
     config = write_config(tmp_path, "http://127.0.0.1:9")
@@ -220,8 +220,8 @@ def test_enqueue_and_worker_need_a_redis_url(tmp_path: Path, monkeypatch: pytest
 
 
 def test_nightly_job_only_enqueues_in_distributed_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crawler.app.schedule import job_specs
     from crawler.config import parse_config
-    from crawler.schedule import job_specs
 
     monkeypatch.delenv("MORGUE_REDIS_URL", raising=False)
     raw = {"schedule": {"crawl": "0 3 * * *"}, "sources": [{"name": "a", "start_urls": ["https://a.example/"]}]}

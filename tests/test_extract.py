@@ -1,4 +1,4 @@
-"""crawler.extract: recorded pages with expected fields, decode_html, evidence order and robustness.
+"""crawler.page.extract: recorded pages with expected fields, decode_html, evidence order and robustness.
 
 Recorded pages live in tests/fixtures/pages/<name>.html with <name>.expected.json. Every key present in
 an expected file is checked; a key the test does not know fails the test (typos must not pass silently).
@@ -17,8 +17,8 @@ from typing import Any, cast
 
 import pytest
 
-from crawler.extract import decode_html, extract_article
-from crawler.items import Article
+from crawler.core.items import Article
+from crawler.page.extract import decode_html, extract_article
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 CASES = sorted(p.name.removesuffix(".expected.json") for p in PAGES.glob("*.expected.json"))

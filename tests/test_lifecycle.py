@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.items import Verdict
-from crawler.lifecycle import Policy, UrlState, advance, next_check
+from crawler.core.items import Verdict
+from crawler.core.lifecycle import Policy, UrlState, advance, next_check
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.items import Probe, Verdict
-from crawler.liveness import Known, Observation, classify
+from crawler.core.items import Probe, Verdict
+from crawler.page.liveness import Known, Observation, classify
 
 URL = "https://news.example.org/fr/monde/20251103-un-article"
 PAYWALL_LD = (
@@ -248,7 +248,7 @@ def test_neutral_verdicts_never_count_as_dead() -> None:
 
 def test_seed_page_is_alive() -> None:
     """The RFI seed page: a full article AND a "Page non trouvée" notice block."""
-    from crawler.extract import extract_article
+    from crawler.page.extract import extract_article
 
     html = (Path(__file__).parent / "fixtures" / "pages" / "seed_rfi.html").read_text("utf-8")
     text = unescape(html).replace("’", "'")

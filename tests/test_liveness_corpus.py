@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.liveness import CORPUS, CorpusResult, run_corpus
-from crawler.items import Verdict
+from crawler.core.items import Verdict
 
 CASES = json.loads((CORPUS / "cases.json").read_text("utf-8"))
 

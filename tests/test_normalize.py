@@ -1,4 +1,4 @@
-"""Truth tables for crawler.normalize (text, dates, languages, bylines) and crawler.boilerplate."""
+"""Truth tables for crawler.page.normalize (text, dates, languages, bylines) and crawler.page.boilerplate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 import pytest
 
-from crawler.boilerplate import (
+from crawler.page.boilerplate import (
     BOILERPLATE_CSS,
     BOILERPLATE_PHRASES,
     BOILERPLATE_XPATH,
@@ -18,7 +18,7 @@ from crawler.boilerplate import (
     is_not_found_notice,
     strip_boilerplate,
 )
-from crawler.normalize import (
+from crawler.page.normalize import (
     clean_body,
     clean_text,
     language_code,

@@ -1,4 +1,4 @@
-"""Page processes and the writer process (crawler.offload, crawler.writer): a real crawl of the fixture
+"""Page processes and the writer process (crawler.components.offload, storage.writer): a real crawl of the fixture
 site with both in use from the first page stores exactly what a crawl without them stores."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from crawler.components.offload import PagePool
+from crawler.core.items import FetchResult
+from crawler.core.processes import BusyMeter
 from crawler.demo.server import SiteServer
-from crawler.items import FetchResult
-from crawler.offload import PagePool
-from crawler.processes import BusyMeter
-from crawler.spiders.observe import Page, page_result
+from crawler.page.pipeline import Page, page_result
 from tests.conftest import FIXTURES
 from tests.test_e2e import EXPECTED, write_config
 

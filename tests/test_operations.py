@@ -16,9 +16,9 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine, func, select
 
+from crawler.app.schedule import build_scheduler, job_specs, job_table, persisted_jobs
 from crawler.config import load_config, parse_config
 from crawler.demo.server import SiteServer
-from crawler.schedule import build_scheduler, job_specs, job_table, persisted_jobs
 from storage import models
 from storage.db import make_engine, upgrade
 from storage.locks import LockHeldError, acquire

@@ -13,8 +13,8 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from crawler.config import ConfigError, Source, load_config, parse_config
-from crawler.extract import OVERRIDE_FIELDS, OverrideError, compile_overrides, extract_article
-from crawler.items import FetchResult, Verdict
+from crawler.core.items import FetchResult, Verdict
+from crawler.page.extract import OVERRIDE_FIELDS, OverrideError, compile_overrides, extract_article
 from crawler.spiders.news import NewsSpider
 from crawler.spiders.observe import response_result
 
@@ -114,7 +114,7 @@ def test_override_error_is_a_value_error_with_the_field() -> None:
 
 
 def test_override_fields_are_article_fields() -> None:
-    from crawler.items import Article
+    from crawler.core.items import Article
 
     assert set(OVERRIDE_FIELDS) <= set(Article.__dataclass_fields__)
     assert set(OVERRIDE_FIELDS) == {
@@ -258,7 +258,7 @@ def test_override_date_after_the_fetch_time_falls_back() -> None:
 
 def test_invalid_overrides_are_ignored_at_extraction(caplog: pytest.LogCaptureFixture) -> None:
     generic = extract_article(PAGE, url=URL)
-    with caplog.at_level(logging.WARNING, logger="crawler.extract"):
+    with caplog.at_level(logging.WARNING, logger="crawler.page.extract"):
         article = extract_article(PAGE, url=URL, overrides={"title": "css:h1[", "nope": "h1"})
     assert article == generic
     assert "title: invalid CSS selector" in caplog.text and "nope: unknown field" in caplog.text

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from crawler.probe import probe_key, probe_url
+from crawler.page.probe import probe_key, probe_url
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text
 
-from crawler.items import Article, Author, FetchResult, Image, Verdict
+from crawler.core.items import Article, Author, FetchResult, Image, Verdict
 from storage import models
 from storage.archive import Outcome, count_outcome, record_fetch, start_run
 from storage.db import DatabaseError, alembic_config, check_schema, make_engine, make_sessionmaker, upgrade

@@ -1,4 +1,4 @@
-"""crawler.throttle: a 304 lowers AutoThrottle's delay as a 200 does (Scrapy's own never lowers it on a
+"""crawler.components.throttle: a 304 lowers AutoThrottle's delay as a 200 does (Scrapy's own never lowers it on a
 304, so a re-check of unchanged articles kept the pace of its slowest answer)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.throttle import Throttle
+from crawler.components.throttle import Throttle
 
 SETTINGS = {"AUTOTHROTTLE_ENABLED": True, "DOWNLOAD_DELAY": 0.0, "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0}
 
@@ -25,7 +25,7 @@ def settle(extension_class: type[AutoThrottle], status: int, latency: float, sta
 def test_fast_304s_lower_the_delay_as_200s_do() -> None:
     assert settle(Throttle, 304, latency=0.002) < 0.01
     assert settle(Throttle, 200, latency=0.002) < 0.01
-    assert settle(AutoThrottle, 304, latency=0.002) == 1.0  # why crawler.throttle exists
+    assert settle(AutoThrottle, 304, latency=0.002) == 1.0  # why crawler.components.throttle exists
 
 
 def test_slow_answers_still_raise_it_and_other_statuses_behave_as_before() -> None:

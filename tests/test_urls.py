@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.urls import canonicalize, in_domains, is_site_root, strip_tracking
+from crawler.core.urls import canonicalize, in_domains, is_site_root, strip_tracking
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Batched writes (crawler.writer) on real databases: one transaction per batch, outcomes per item, clear
+"""Batched writes (storage.writer) on real databases: one transaction per batch, outcomes per item, clear
 errors when the database is away, and the writer process."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler import writer as writer_module
-from crawler.items import Article, FetchResult, Probe, Verdict
-from crawler.writer import ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
+from crawler.core.items import Article, FetchResult, Probe, Verdict
 from storage import models
+from storage import writer as writer_module
 from storage.archive import Outcome
 from storage.db import make_engine, make_sessionmaker, upgrade
+from storage.writer import ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
 
 AT = datetime(2025, 11, 5, 12, tzinfo=UTC)
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
@@ -149,7 +149,7 @@ def _gone(pid: int) -> bool:
 def test_a_helper_exits_when_the_crawl_process_is_killed(sqlite_url: str) -> None:
     script = (
         "import os, time\n"
-        "from crawler.writer import ProcessWriter\n"
+        "from storage.writer import ProcessWriter\n"
         f"w = ProcessWriter({sqlite_url!r})\n"
         "print(w.executor.submit(os.getpid).result(), flush=True)\n"
         "time.sleep(120)\n"

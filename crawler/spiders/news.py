@@ -6,20 +6,20 @@ Requests carry ``dont_filter=True``: the spider deduplicates by canonical URL it
 redirect loop reaches the errback (and is recorded) instead of vanishing in the dupefilter.
 
 Incremental crawls: the ``known`` argument (canonical URL -> :class:`Archived`, loaded from
-the archive by ``crawler.runner.run_crawl``; the spider never opens the database) makes
+the archive by ``crawler.app.runner.run_crawl``; the spider never opens the database) makes
 article requests for archived URLs conditional (``If-None-Match`` / ``If-Modified-Since``;
 a 304 is an alive observation that adds no version), and skips an alive archived article
 outright when its sitemap ``lastmod``, news ``publication_date`` or feed date is not newer
 than the last time it was seen alive (counted in the stat ``morgue/skipped_unchanged``).
 
-Bounds: links longer than :data:`crawler.urls.MAX_URL_LENGTH` are not requested, and a source
+Bounds: links longer than :data:`crawler.core.urls.MAX_URL_LENGTH` are not requested, and a source
 with ``max_articles`` gets at most that many article requests per crawl; the page that listed
 what was left out says so in its reasons (``links:too-long:N``, ``links:over-max-articles:N``).
-Sitemaps may be as large as the protocol allows (:data:`crawler.discovery.SITEMAP_MAX_BYTES`,
-compressed or not) and are read up to :data:`crawler.discovery.MAX_SITEMAP_URLS` entries
+Sitemaps may be as large as the protocol allows (:data:`crawler.page.discovery.SITEMAP_MAX_BYTES`,
+compressed or not) and are read up to :data:`crawler.page.discovery.MAX_SITEMAP_URLS` entries
 (``sitemap:truncated:N`` when there were more). A sitemap is fetched once per crawl, even
 when an index lists itself. Every request carries its source's ``allowed_domains`` for
-:class:`crawler.guards.ScopeMiddleware`: a redirect out of them is not followed.
+:class:`crawler.components.guards.ScopeMiddleware`: a redirect out of them is not followed.
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
+from crawler.components.guards import SCOPE_KEY
+from crawler.components.offload import PagePool
 from crawler.config import Source, load_config
-from crawler.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
-from crawler.guards import SCOPE_KEY
-from crawler.items import FetchResult
-from crawler.normalize import parse_datetime
-from crawler.offload import PagePool
-from crawler.spiders.observe import Page, error_result, response_result
-from crawler.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
+from crawler.core.items import FetchResult
+from crawler.core.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
+from crawler.page.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
+from crawler.page.normalize import parse_datetime
+from crawler.spiders.observe import error_result, page_of, response_result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,9 +248,9 @@ class NewsSpider(scrapy.Spider):
     async def parse_article(
         self, response: Response, source: Source, listed_date: str | None = None
     ) -> AsyncIterator[Any]:
-        # the expensive part (extraction) runs in a worker process: see crawler.offload
+        # the expensive part (extraction) runs in a worker process: see crawler.components.offload
         yield await self.pages.result(
-            Page.of(response),
+            page_of(response),
             source=source.name,
             kind="article",
             now=_now(),

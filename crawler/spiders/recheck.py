@@ -2,12 +2,12 @@
 
 It is given its targets (what is due, chosen by ``storage.queries.due_for_recheck``) and
 the cached site probes. For each host and directory without a fresh probe it first
-fetches a random URL of the same shape (:mod:`crawler.probe`), yields it as a
-:class:`~crawler.items.Probe` item, then re-checks that group's URLs against it. Requests
+fetches a random URL of the same shape (:mod:`crawler.page.probe`), yields it as a
+:class:`~crawler.core.items.Probe` item, then re-checks that group's URLs against it. Requests
 are conditional (``If-None-Match`` / ``If-Modified-Since``) when validators are known,
 never retried (each attempt is its own observation) and never followed for links.
 ``scopes`` (source name -> allowed domains, from the config) keeps redirects in scope, as
-in a crawl (:class:`crawler.guards.ScopeMiddleware`); a source missing from it is not checked.
+in a crawl (:class:`crawler.components.guards.ScopeMiddleware`); a source missing from it is not checked.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.guards import SCOPE_KEY
-from crawler.items import FetchResult, Probe
-from crawler.liveness import Known
-from crawler.offload import PagePool
-from crawler.probe import probe_key, probe_url
-from crawler.spiders.observe import Page, error_result, probe_result
+from crawler.components.guards import SCOPE_KEY
+from crawler.components.offload import PagePool
+from crawler.core.items import FetchResult, Probe
+from crawler.page.liveness import Known
+from crawler.page.probe import probe_key, probe_url
+from crawler.spiders.observe import error_result, page_of, probe_result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,7 +137,7 @@ class RecheckSpider(scrapy.Spider):
             sinks=self.sinks,
         )
         result = await self.pages.result(
-            Page.of(response), source=target.source, kind="article", now=_now(), known=known
+            page_of(response), source=target.source, kind="article", now=_now(), known=known
         )
         if result.url != target.url:  # keep the requested URL as the key even after redirects
             result = replace(result, url=target.url)

@@ -4,7 +4,7 @@ Requests travel through a Redis queue (``scrapy_redis.scheduler.Scheduler``), so
 of workers on any number of machines share one crawl. What changes from :class:`NewsSpider`:
 
 - ``start()`` yields nothing: ``morgue crawl --enqueue`` pushes the seed requests
-  (:func:`crawler.distributed.enqueue`); workers only take requests from the queue.
+  (:func:`enqueue`, below); workers only take requests from the queue.
 - a request carries its source's *name* (``cb_kwargs["source"]``), never the Source object:
   every worker loads the same morgue.toml and looks the source up, so the queue holds plain,
   picklable values and a config edit applies to requests already queued.
@@ -28,8 +28,8 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from crawler.components.distributed import Keys, connect
 from crawler.config import Source
-from crawler.distributed import Keys, connect
 from crawler.spiders.news import Archived, NewsSpider
 
 
@@ -115,3 +115,23 @@ class WorkerSpider(NewsSpider):
 
     def parse_article(self, response: Response, source: Any, listed_date: str | None = None) -> AsyncIterator[Any]:
         return super().parse_article(response, self._source(source), listed_date)
+
+
+def enqueue(url: str, keys: Keys, sources: tuple[Source, ...]) -> int:
+    """Start a round: forget what was seen, push the seed requests of ``sources``; returns how many."""
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+    from scrapy_redis.queue import PriorityQueue
+
+    client = connect(url)
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    # the spider builds requests as a worker would (it reads settings, e.g. size limits, from its crawler)
+    spider = WorkerSpider.from_crawler(Crawler(WorkerSpider, settings), sources=sources, redis=client, keys=keys)
+    queue = PriorityQueue(server=client, spider=spider, key=keys.requests)
+    client.delete(keys.seen, keys.dupefilter)
+    count = 0
+    for request in spider.seed_requests():
+        queue.push(request)
+        count += 1
+    return count

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from scrapy import Request
 
-from crawler.guards import SCOPE_KEY, RefusedRedirect, ScopeMiddleware
-from crawler.items import Article, FetchResult, Verdict
+from crawler.components.guards import SCOPE_KEY, RefusedRedirect, ScopeMiddleware
+from crawler.core.items import Article, FetchResult, Verdict
 from storage import models
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.normalize import text_key
+from crawler.page.normalize import text_key
 
 __all__ = [
     "BOILERPLATE_CSS",
@@ -32,7 +32,7 @@ __all__ = [
     "strip_boilerplate",
 ]
 
-# Whole paragraphs that are boilerplate, compared with crawler.normalize.text_key (accents, case and
+# Whole paragraphs that are boilerplate, compared with crawler.page.normalize.text_key (accents, case and
 # trailing punctuation do not matter).
 BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
     "fr": (

@@ -1,6 +1,6 @@
 """A Scrapy DNS resolver that tells NXDOMAIN apart from other DNS failures.
 
-Set as ``TWISTED_DNS_RESOLVER = "crawler.dns.MorgueResolver"``. A failed lookup is asked
+Set as ``TWISTED_DNS_RESOLVER = "crawler.components.dns.MorgueResolver"``. A failed lookup is asked
 once more through ``getaddrinfo`` to learn why: "no such name" is ``nxdomain`` (evidence
 that a domain is gone), anything else ``servfail`` (transient). Twisted's endpoint turns
 every resolver error into one generic DNSLookupError, so the reason is kept in

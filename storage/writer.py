@@ -1,7 +1,7 @@
 """Write crawl results to the archive in batches, from a thread of their own.
 
-:class:`ArchiveWriter` stores a list of items (:class:`~crawler.items.FetchResult` or
-:class:`~crawler.items.Probe`) in **one transaction**: all of them or none. Storing costs
+:class:`ArchiveWriter` stores a list of items (:class:`~crawler.core.items.FetchResult` or
+:class:`~crawler.core.items.Probe`) in **one transaction**: all of them or none. Storing costs
 milliseconds of ORM work per page plus a commit (an fsync on PostgreSQL); one commit per batch
 instead of per page is most of what batching wins.
 
@@ -32,9 +32,9 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from crawler.items import FetchResult, Probe
-from crawler.lifecycle import Policy
-from crawler.processes import BusyMeter, ignore_stop_signals, pool
+from crawler.core.items import FetchResult, Probe
+from crawler.core.lifecycle import Policy
+from crawler.core.processes import BusyMeter, ignore_stop_signals, pool
 from storage.archive import Outcome, count_outcomes, record_fetch, save_probe
 
 logger = logging.getLogger(__name__)

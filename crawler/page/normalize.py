@@ -4,7 +4,7 @@ Pure functions, no I/O. ``clean_text``/``clean_body`` tidy text, ``repair_mojiba
 cp1252/Latin-1, ``parse_datetime`` gives aware UTC datetimes, ``language_code`` ISO 639-1 codes and
 ``split_authors`` person names from a byline.
 
-Conventions chosen here (and relied on by ``crawler.extract``):
+Conventions chosen here (and relied on by ``crawler.page.extract``):
 
 - Unicode NFC everywhere.
 - Removed: zero-width space U+200B, word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD, and the bidi

@@ -3,7 +3,7 @@
 :class:`ScopeMiddleware` (``DOWNLOADER_MIDDLEWARES`` priority 50, before robots.txt is fetched)
 refuses to follow a redirect (HTTP 3xx or meta refresh) to a host outside the source's
 ``allowed_domains`` (``request.meta["morgue_scope"]``, set by the spiders; a request without
-it is not checked), or to a URL longer than :data:`crawler.urls.MAX_URL_LENGTH`. The
+it is not checked), or to a URL longer than :data:`crawler.core.urls.MAX_URL_LENGTH`. The
 redirected request is never sent, not even its robots.txt: the request's errback gets
 :class:`RefusedRedirect`, recorded as ``blocked`` with the reason ``redirect:out-of-scope`` or
 ``redirect:url-too-long`` (a neutral verdict: never evidence of removal). Scope is by host
@@ -27,7 +27,7 @@ from scrapy import signals
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from twisted.internet.defer import CancelledError
 
-from crawler.urls import MAX_URL_LENGTH, host_of, in_domains
+from crawler.core.urls import MAX_URL_LENGTH, host_of, in_domains
 
 SCOPE_KEY = "morgue_scope"  # request.meta: the allowed domains of the request's source
 RECEIVED_KEY = "morgue_received"  # request.meta: bytes received so far by this download

@@ -2,8 +2,8 @@
 
 Normalising an article costs far more CPU than fetching or storing it, and Scrapy runs
 everything else in one thread. :class:`PagePool` sends each fetched page, as a plain
-picklable :class:`~crawler.spiders.observe.Page`, to a pool of processes running the pure
-:func:`~crawler.spiders.observe.page_result`, and the spider awaits the result while the
+picklable :class:`~crawler.page.pipeline.Page`, to a pool of processes running the pure
+:func:`~crawler.page.pipeline.page_result`, and the spider awaits the result while the
 reactor goes on downloading and storing.
 
 Settings (read in :meth:`PagePool.from_crawler`):
@@ -20,7 +20,7 @@ Settings (read in :meth:`PagePool.from_crawler`):
 Small bodies (a 304, an error page) are always handled in the crawl process: sending them costs
 more than handling them.
 
-How the processes start and stop: :mod:`crawler.processes`. If a worker process dies (killed, out
+How the processes start and stop: :mod:`crawler.core.processes`. If a worker process dies (killed, out
 of memory), the pool is dropped and every later page is handled in the crawl process: the crawl
 goes on. Results are the same either way; only where the CPU time is spent changes.
 """
@@ -34,9 +34,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from crawler.items import FetchResult
-from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, BusyMeter, cores, pool
-from crawler.spiders.observe import Page, page_result
+from crawler.core.items import FetchResult
+from crawler.core.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, BusyMeter, cores, pool
+from crawler.page.pipeline import Page, page_result
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from crawler.urls import absolute, canonicalize, in_domains
+from crawler.core.urls import absolute, canonicalize, in_domains
 
 MAX_SITEMAP_URLS = 50_000  # the sitemap protocol's own limit per file
 SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # ... and its size limit (uncompressed), the download limit of sitemaps

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.extract import decode_html, extract_article
-from crawler.liveness import Observation, classify
+from crawler.page.extract import decode_html, extract_article
+from crawler.page.liveness import Observation, classify
 from crawler.settings import DOWNLOAD_MAXSIZE, DOWNLOAD_TIMEOUT, USER_AGENT
 
 

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 import click
 
+from crawler.app.output import FORMATS, to_jsonable, write_records
 from crawler.config import Config, ConfigError, Source, load_config, resolve_database_url
-from crawler.output import FORMATS, to_jsonable, write_records
 from storage.db import DatabaseError, make_engine, make_sessionmaker, upgrade
 from storage.queries import EXPORT_FIELDS, ArticleFilter, article_detail, find_articles, iter_articles
 
@@ -141,11 +141,13 @@ def _crawl_overrides(state: State, delay: float | None, verbose: bool, time_limi
         overrides.update(LOG_FILE=state.log_file, LOG_FILE_APPEND=True)
     delay = state.config.delay if delay is None else delay
     if delay is not None:
-        # AutoThrottle starts from the configured delay (never below it) and adapts from there: crawler.throttle
+        # AutoThrottle starts from the configured delay (never below it) and adapts from there:
+        # crawler.components.throttle
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     if state.config.download_timeout is not None:
         overrides["DOWNLOAD_TIMEOUT"] = state.config.download_timeout
-    if state.config.processes is not None:  # 0: everything in the crawl process (crawler.offload, crawler.writer)
+    # 0: everything in the crawl process (crawler.components.offload, storage.writer)
+    if state.config.processes is not None:
         overrides["MORGUE_PAGE_PROCESSES"] = state.config.processes
         overrides["MORGUE_WRITER_PROCESS"] = state.config.processes > 0
     if time_limit:
@@ -167,7 +169,7 @@ class Interrupted(click.ClickException):
 
 def _job(state: State, run: Callable[[], Any], what: str) -> None:
     """Run a crawl or re-check, map its failures to exit codes, print the one-line summary."""
-    from crawler.runner import RunNotClosedError
+    from crawler.app.runner import RunNotClosedError
     from storage.locks import LockHeldError
 
     try:
@@ -200,7 +202,7 @@ WARC_DIR = click.option(
 
 def _warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
     """The MORGUE_WARC_* settings from --warc-dir or the config; the folder is checked first."""
-    from crawler.warc import WarcDirError, prepare_warc_dir
+    from crawler.components.warc import WarcDirError, prepare_warc_dir
 
     directory = warc_dir or state.config.warc_dir
     if not directory:
@@ -253,7 +255,7 @@ def crawl(
         raise UsageFailure(str(exc)) from None
     if not selected:
         raise UsageFailure("config: no [[sources]] to crawl (see examples/morgue.toml)")
-    from crawler.distributed import redis_url
+    from crawler.components.distributed import redis_url
 
     url = redis_url(state.config)
     if enqueue and not url:
@@ -273,7 +275,8 @@ CRAWL_IDLE = 30.0  # seconds a distributed `morgue crawl` waits on an empty queu
 
 
 def _enqueue(state: State, url: str, sources: tuple[Source, ...]) -> None:
-    from crawler.distributed import DistributedError, Keys, enqueue, redis_prefix
+    from crawler.components.distributed import DistributedError, Keys, redis_prefix
+    from crawler.spiders.worker import enqueue
 
     keys = Keys(redis_prefix())
     try:
@@ -286,8 +289,8 @@ def _enqueue(state: State, url: str, sources: tuple[Source, ...]) -> None:
 
 
 def _work(state: State, url: str, overrides: dict[str, Any], *, idle_timeout: float, kind: str, full: bool) -> Any:
-    from crawler.distributed import DistributedError, Keys, redis_prefix
-    from crawler.runner import run_worker
+    from crawler.app.runner import run_worker
+    from crawler.components.distributed import DistributedError, Keys, redis_prefix
 
     try:
         return run_worker(
@@ -337,7 +340,7 @@ def worker(
 
     Example: MORGUE_REDIS_URL=redis://queue.internal:6379/0 morgue --db postgresql+psycopg://db.internal/morgue worker
     """
-    from crawler.distributed import redis_url
+    from crawler.components.distributed import redis_url
 
     url = redis_url(state.config)
     if not url:
@@ -351,7 +354,7 @@ def worker(
 def _run(
     state: State, sources: tuple[Source, ...], overrides: dict[str, Any], kind: str = "crawl", incremental: bool = True
 ) -> Any:
-    from crawler.runner import run_crawl
+    from crawler.app.runner import run_crawl
 
     return run_crawl(
         database_url=state.database_url,
@@ -389,7 +392,7 @@ def recheck(
 
     Example: morgue recheck --source rfi --limit 500
     """
-    from crawler.runner import run_recheck
+    from crawler.app.runner import run_recheck
 
     overrides = {**_crawl_overrides(state, delay, verbose, time_limit), **_warc_overrides(state, warc_dir)}
     _job(
@@ -596,7 +599,8 @@ def export(
 
 
 def _export_warc(Session: Any, f: ArticleFilter, out: str | None, warc_dir: str | None) -> None:  # noqa: N803
-    from crawler.warc import WarcRef, export_warc
+    from crawler.components.warc import export_warc
+    from crawler.core.items import WarcRef
     from storage.queries import warc_records
 
     if not out:
@@ -626,7 +630,7 @@ def schedule(state: State, list_only: bool, run_now: tuple[str, ...]) -> None:
     """
     import logging
 
-    from crawler.schedule import build_scheduler, job_specs, job_table, serve
+    from crawler.app.schedule import build_scheduler, job_specs, job_table, serve
     from storage.db import check_schema
 
     config = state.config
@@ -719,7 +723,7 @@ def report_removed(state: State, since: str | None, sources: tuple[str, ...], fm
         result = removed_report(session, since=since_dt, sources=sources)
     columns = ("removed_at", "source", "reason", "first_seen_at", "title", "url")
     if fmt == "html":
-        from crawler.report_html import render_removed_html
+        from crawler.app.report_html import render_removed_html
 
         click.echo(render_removed_html(result, generated_at=datetime.now(UTC), since=since_dt))
     elif fmt == "json":
@@ -811,7 +815,7 @@ def extract(state: State, file_or_url: str, page_url: str | None) -> None:
 
     Example: morgue extract saved.html --url https://www.rfi.fr/fr/article
     """
-    from crawler.page_report import inspect_page
+    from crawler.app.page_report import inspect_page
 
     try:
         result = inspect_page(file_or_url, url=page_url, now=datetime.now(UTC))

@@ -1,6 +1,6 @@
 """Phrase lexicon for liveness, by language (docs/liveness.md §5): not-found pages,
 removal notices, and walls (paywall, consent, bot challenge) that must never count as
-removal. Matching is done on text normalised by :func:`crawler.liveness.normalise`.
+removal. Matching is done on text normalised by :func:`crawler.page.liveness.normalise`.
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, delete, select
 
+from crawler.components.distributed import redis_url
 from crawler.config import Config
 from crawler.cron import cron_trigger
-from crawler.distributed import redis_url
 from storage import models
 
 logger = logging.getLogger(__name__)

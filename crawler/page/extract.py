@@ -1,4 +1,4 @@
-"""Article extraction: one decoded HTML page and its URL → one :class:`crawler.items.Article`.
+"""Article extraction: one decoded HTML page and its URL → one :class:`crawler.core.items.Article`.
 
 Pure (no network, no settings, no Scrapy); the page is parsed once with lxml and the tree reused.
 Evidence is taken in this order: JSON-LD (NewsArticle, Article, BlogPosting..., also inside ``@graph``,
@@ -13,7 +13,7 @@ generic value, a selector that matches nothing leaves it. ``python -m bench.extr
 generic path on the AEB pages against trafilatura.
 
 Body: trafilatura in precision mode (fast mode when that keeps under 300 characters), then
-:mod:`crawler.boilerplate` paragraph filtering and removal of the title, lead, byline and captions.
+:mod:`crawler.page.boilerplate` paragraph filtering and removal of the title, lead, byline and captions.
 Boilerplate *containers* are not pruned before trafilatura: on the AEB benchmark that lowered body F1
 (0.968 against 0.971); they only serve to judge context (lead, byline, figures, dates).
 :func:`decode_html` turns bytes read from disk into text (BOM, declared/meta charset, charset-normalizer,
@@ -42,9 +42,10 @@ from htmldate import find_date
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from crawler.boilerplate import BOILERPLATE_ROLES, is_boilerplate, is_boilerplate_attr
-from crawler.items import Article, Author, Image
-from crawler.normalize import (
+from crawler.core.items import Article, Author, Image
+from crawler.core.urls import absolute, canonicalize, is_site_root
+from crawler.page.boilerplate import BOILERPLATE_ROLES, is_boilerplate, is_boilerplate_attr
+from crawler.page.normalize import (
     clean_text,
     language_code,
     parse_datetime,
@@ -52,7 +53,6 @@ from crawler.normalize import (
     split_authors,
     text_key,
 )
-from crawler.urls import absolute, canonicalize, is_site_root
 
 __all__ = ["OVERRIDE_FIELDS", "Override", "OverrideError", "compile_overrides", "decode_html", "extract_article"]
 

@@ -104,7 +104,7 @@ class Article:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LivenessResult:
-    """What :func:`crawler.liveness.classify` decided, with the rule ids that fired."""
+    """What :func:`crawler.page.liveness.classify` decided, with the rule ids that fired."""
 
     verdict: Verdict
     reasons: tuple[str, ...] = ()
@@ -149,3 +149,12 @@ class Probe:
     host: str = ""  # host[:port] it stands for
     pattern: str = ""  # directory it stands for
     fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WarcRef:
+    """Where one record is: its file (a name inside the WARC folder), offset and length in bytes."""
+
+    file: str
+    offset: int
+    length: int

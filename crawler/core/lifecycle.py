@@ -19,7 +19,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from crawler.items import Verdict
+from crawler.core.items import Verdict
 
 ALIVE, SUSPECT, REMOVED, UNREACHABLE, BLOCKED = "alive", "suspect", "removed", "unreachable", "blocked"
 STATUSES = (ALIVE, SUSPECT, REMOVED, UNREACHABLE, BLOCKED)

@@ -3,7 +3,7 @@
 With ``MORGUE_REDIS_URL`` (or ``redis_url`` in morgue.toml) set, crawls use scrapy-redis: its
 scheduler keeps the request queue in Redis (a sorted set, by priority), shared by every worker
 on every machine; each worker writes what it fetches into the one archive database (PostgreSQL;
-article rows stay unique under concurrent writers, see :mod:`crawler.pipelines`).
+article rows stay unique under concurrent writers, see :mod:`crawler.components.pipelines`).
 
 Redis keys, under a prefix (``MORGUE_REDIS_PREFIX``, default ``morgue``):
 
@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.config import Config, Source
+from crawler.config import Config
 
 INSTALL_HINT = "pip install 'morgue[distributed]'"
 DEFAULT_PREFIX = "morgue"
@@ -101,28 +101,6 @@ def scrapy_settings(url: str, keys: Keys, idle_timeout: float) -> dict[str, Any]
         "MORGUE_REDIS_PREFIX": keys.prefix,
         "MORGUE_IDLE_TIMEOUT": idle_timeout,
     }
-
-
-def enqueue(url: str, keys: Keys, sources: tuple[Source, ...]) -> int:
-    """Start a round: forget what was seen, push the seed requests of ``sources``; returns how many."""
-    from scrapy.crawler import Crawler
-    from scrapy.settings import Settings
-    from scrapy_redis.queue import PriorityQueue
-
-    from crawler.spiders.worker import WorkerSpider
-
-    client = connect(url)
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    # the spider builds requests as a worker would (it reads settings, e.g. size limits, from its crawler)
-    spider = WorkerSpider.from_crawler(Crawler(WorkerSpider, settings), sources=sources, redis=client, keys=keys)
-    queue = PriorityQueue(server=client, spider=spider, key=keys.requests)
-    client.delete(keys.seen, keys.dupefilter)
-    count = 0
-    for request in spider.seed_requests():
-        queue.push(request)
-        count += 1
-    return count
 
 
 def queue_length(url: str, keys: Keys) -> int:

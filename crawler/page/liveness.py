@@ -49,12 +49,12 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.items import LivenessResult, Probe, Verdict
-from crawler.lexicon import NOT_FOUND_PHRASES, REMOVAL_PHRASES, WALL_MARKUP, WALL_PHRASES
-from crawler.similarity import cosine, word_count, word_drop
-from crawler.urls import canonicalize, is_site_root
+from crawler.core.items import LivenessResult, Probe, Verdict
+from crawler.core.urls import canonicalize, is_site_root
+from crawler.page.lexicon import NOT_FOUND_PHRASES, REMOVAL_PHRASES, WALL_MARKUP, WALL_PHRASES
+from crawler.page.similarity import cosine, word_count, word_drop
 
-REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.guards
+REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.components.guards
 SHORT_TEXT_WORDS = 150  # main text shorter than this may be a notice, not an article
 VERY_SHORT_TEXT_WORDS = 60  # a phrase in main text this short counts even outside title/h1
 KEEP_SIMILARITY = 0.8  # the archived text is still there
@@ -180,7 +180,7 @@ def _http(obs: Observation) -> LivenessResult | None:
     if obs.status is None:
         if obs.error == "nxdomain":
             return _result(Verdict.DOMAIN_GONE, "net:nxdomain")
-        if obs.error in REFUSED_REDIRECTS:  # crawler.guards: never fetched, never evidence of removal
+        if obs.error in REFUSED_REDIRECTS:  # crawler.components.guards: never fetched, never evidence of removal
             return _result(Verdict.BLOCKED, f"redirect:{obs.error}")
         return _result(Verdict.TRANSIENT, f"net:{obs.error or 'unknown'}")
     status = obs.status

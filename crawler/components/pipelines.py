@@ -6,14 +6,14 @@ into, optional) and ``MORGUE_WRITE_BATCH`` (items per transaction at most, defau
 writes each item in its own transaction), ``MORGUE_WRITER_PROCESS`` (write from a process
 of its own; default: when the machine has more than one core), ``MORGUE_OFFLOAD_AFTER`` and
 ``MORGUE_OFFLOAD_BUSY`` (that process starts once 48 items are written and writing keeps the
-thread busy half the time: :class:`crawler.processes.BusyMeter`). The schema
+thread busy half the time: :class:`crawler.core.processes.BusyMeter`). The schema
 must already be at head (``morgue init``): the pipeline fails loudly rather than write into
 an unknown schema.
 
-Items are written by one background thread (:class:`crawler.writer.BackgroundWriter`), in
+Items are written by one background thread (:class:`storage.writer.BackgroundWriter`), in
 batches of whatever has queued up while it wrote the previous batch, one transaction per
 batch; ``process_item`` resolves once its item is committed. The thread hands the batches
-to a writer process (:class:`crawler.writer.ProcessWriter`) once the crawl is past its first
+to a writer process (:class:`storage.writer.ProcessWriter`) once the crawl is past its first
 items, so that the ORM work does not compete with Scrapy for the crawl process's GIL. When the database goes away,
 the batch is retried once and the crawl is then closed with reason ``database_error``:
 nothing half-written stays behind, since each batch is one transaction.
@@ -29,12 +29,12 @@ from typing import Any
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import load_config, resolve_database_url
-from crawler.items import FetchResult, Probe
-from crawler.lifecycle import Policy
-from crawler.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, cores
-from crawler.writer import MAX_BATCH, ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
+from crawler.core.items import FetchResult, Probe
+from crawler.core.lifecycle import Policy
+from crawler.core.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, cores
 from storage.archive import Outcome
 from storage.db import check_schema, explain, make_engine, make_sessionmaker
+from storage.writer import MAX_BATCH, ArchiveWriter, BackgroundWriter, ProcessWriter, WriteError
 
 logger = logging.getLogger(__name__)
 

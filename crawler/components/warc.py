@@ -25,7 +25,6 @@ import logging
 import socket
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -36,6 +35,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from crawler.core.items import WarcRef
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +49,6 @@ _TRANSFER_HEADERS = {"transfer-encoding"}
 
 class WarcDirError(ValueError):
     """The WARC folder cannot be created or written to; the message names it."""
-
-
-@dataclass(frozen=True, slots=True)
-class WarcRef:
-    """Where one record is: its file (a name inside the WARC folder), offset and length in bytes."""
-
-    file: str
-    offset: int
-    length: int
 
 
 def prepare_warc_dir(path: str | Path) -> Path:

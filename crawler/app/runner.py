@@ -26,9 +26,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from sqlalchemy.exc import OperationalError
 
+from crawler.components.distributed import Keys, scrapy_settings
 from crawler.config import Source
-from crawler.distributed import Keys, scrapy_settings
-from crawler.lifecycle import Policy
+from crawler.core.lifecycle import Policy
 from crawler.spiders.news import Archived, NewsSpider
 from crawler.spiders.recheck import RecheckSpider, Target
 from storage.archive import finish_run, start_run

@@ -1,0 +1,1 @@
+"""components layer: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""page layer: see docs/architecture.md."""

@@ -1,0 +1,142 @@
+"""Body text: trafilatura over the parsed tree, boilerplate paragraphs and repeated fields removed; the language."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import trafilatura
+from lxml import etree
+
+from crawler.core.items import Author, Image
+from crawler.page.boilerplate import is_boilerplate
+from crawler.page.extract.context import _Page
+from crawler.page.extract.dom import _first
+from crawler.page.extract.structured import _ld_str, _meta
+from crawler.page.normalize import (
+    clean_text,
+    language_code,
+    split_authors,
+    text_key,
+)
+
+
+@functools.cache
+def _language_identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _language(page: _Page, body: str | None) -> str | None:
+    declared = _first(
+        language_code(page.tree.get("lang") or page.tree.get("{http://www.w3.org/XML/1998/namespace}lang")),
+        language_code(_meta(page.meta, "og:locale")),
+        language_code(_ld_str(page.ld.get("inLanguage"))),
+        language_code(_meta(page.meta, "content-language", "language", "dc.language")),
+    )
+    if not body or len(body) < 200 or (declared and len(body) < 500):
+        return declared
+    detected, confidence = _language_identifier().classify(body[:1000])
+    detected = language_code(detected)
+    if declared is None or (detected and detected != declared and confidence >= 0.999 and len(body) >= 500):
+        return detected or declared
+    return declared
+
+
+# swapped for a rare printable mark (U+2423 ␣) while it runs, and back to U+00A0 in its output.
+_NBSP_TEXT_XPATH = etree.XPath("//text()[contains(., '\u00a0') or contains(., '\u202f')]")  # the usual two
+_INNER_NBSP = re.compile("(?<=\\S)[\u00a0\u202f\u2007\u2008\u2009\u200a](?=\\S)")
+_NBSP_MARK = "\u2423"  # ␣, printable: trafilatura drops private-use characters
+
+
+def _protect_nbsp(tree: Any) -> list[tuple[Any, bool, str]]:
+    """Mark the inner no-break spaces of ``tree`` in place; returns what :func:`_restore` puts back."""
+    changed: list[tuple[Any, bool, str]] = []
+    for node in _NBSP_TEXT_XPATH(tree):
+        parent = node.getparent()
+        if parent is None or parent.tag in ("script", "style"):
+            continue
+        marked = _INNER_NBSP.sub(_NBSP_MARK, str(node))
+        if marked != node:
+            changed.append((parent, node.is_tail, str(node)))
+            if node.is_tail:
+                parent.tail = marked
+            else:
+                parent.text = marked
+    return changed
+
+
+def _restore(changed: list[tuple[Any, bool, str]]) -> None:
+    for parent, is_tail, original in changed:
+        if is_tail:
+            parent.tail = original
+        else:
+            parent.text = original
+
+
+def _body_text(page: _Page) -> str | None:
+    """trafilatura in precision mode; when that keeps (almost) nothing, its fast default mode."""
+    options: dict[str, Any] = {
+        "url": page.url,
+        "include_comments": False,
+        "include_tables": True,
+        "with_metadata": False,
+        "deduplicate": False,
+    }
+    changed = _protect_nbsp(page.tree)
+    try:
+        text = trafilatura.extract(page.tree, favor_precision=True, **options)
+        if not text or len(text) < 300:
+            second = trafilatura.extract(page.tree, fast=True, **options)
+            if second and len(second) > len(text or ""):
+                text = second
+    finally:
+        _restore(changed)
+    return text.replace(_NBSP_MARK, "\xa0") if text and changed else text
+
+
+def _body(
+    page: _Page, lead: str | None, title: str | None, images: tuple[Image, ...], authors: tuple[Author, ...]
+) -> str | None:
+    """trafilatura's text, one paragraph per line, minus boilerplate paragraphs and minus the title, lead,
+    byline, captions and credits that it may have kept."""
+    text = _body_text(page)
+    if not text:
+        return None
+    return _finish_body(text.split("\n"), lead, title, images, authors)
+
+
+def _finish_body(
+    lines: list[str], lead: str | None, title: str | None, images: tuple[Image, ...], authors: tuple[Author, ...]
+) -> str | None:
+    """Clean paragraphs joined by blank lines: boilerplate paragraphs dropped, and so are paragraphs equal
+    to the title, the lead, a byline, a caption or a credit."""
+    paragraphs = [p for p in (clean_text(line) for line in lines) if p and not is_boilerplate(p)]
+    drop = {text_key(title), text_key(lead)} | {text_key(a.name_raw) for a in authors}
+    for image in images:
+        for value in (image.caption, image.credit, f"{image.caption or ''} {image.credit or ''}"):
+            drop.add(text_key(value))
+    drop.discard("")
+    captions = [(text_key(i.caption), len(i.credit or "")) for i in images if i.caption and len(i.caption) >= 20]
+
+    def is_caption(key: str) -> bool:  # "<caption> Photo : <credit>"
+        return any(key.startswith(c) and len(key) - len(c) <= n + 20 for c, n in captions)
+
+    names = {a.name.casefold() for a in authors}
+
+    def is_byline(p: str) -> bool:  # "Von Jürgen Weiß" when the authors came from JSON-LD
+        if len(p) > 150 or not any(n in p.casefold() for n in names):
+            return False
+        found = split_authors(p)
+        return bool(found) and all(n.casefold() in names for n in found)
+
+    paragraphs = [
+        p
+        for p in paragraphs
+        if text_key(p) not in drop
+        and not (captions and is_caption(text_key(p)))
+        and not (names and is_byline(p))
+    ]
+    return "\n\n".join(paragraphs) or None

@@ -1,0 +1,153 @@
+"""Publication and modification dates: JSON-LD, meta, visible <time> and datelines, htmldate, the URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from htmldate import find_date
+from lxml import etree
+
+from crawler.page.extract.context import _Page
+from crawler.page.extract.dom import _DATE_ATTR, _MODIFIED_ATTR, _classes, _in_boilerplate, _text
+from crawler.page.extract.structured import _ld_str
+from crawler.page.normalize import (
+    clean_text,
+    parse_datetime,
+)
+
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|[-_.])"
+    r"|[/_-]((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)"
+)
+
+
+@dataclass(slots=True)
+class _Dated:
+    at: datetime | None = None
+    raw: str | None = None
+    source: str | None = None
+
+
+def _pick_date(candidates: Iterator[tuple[str, str | None]], not_after: datetime | None) -> _Dated:
+    for source, raw in candidates:
+        if not raw:
+            continue
+        parsed = parse_datetime(raw, not_after=not_after)
+        if parsed is not None:
+            return _Dated(parsed, clean_text(raw), source)
+    return _Dated()
+
+
+_MODIFIED_LABEL = re.compile(
+    r"(?:\bmise?\s+à\s+jour|\bmodifi[ée]e?\s+le|\b(?:last\s+)?updated|\baktualisiert|\bactualizad[oa]|"
+    r"\baggiornat[oa]|\bactualizaci[óo]n)\b",
+    re.IGNORECASE,
+)
+# text nodes that may hold a visible "updated" label (XPath contains() is fast; the regex then decides)
+_MODIFIED_TEXT_XPATH = etree.XPath(
+    ".//text()[contains(., 'à jour') or contains(., 'pdated') or contains(., 'ktualisiert') or "
+    "contains(., 'ctualizad') or contains(., 'ggiornat') or contains(., 'odifié') or contains(., 'ctualizaci')]"
+)
+
+
+def _visible_dates(page: _Page, modified: bool) -> Iterator[tuple[str, str | None]]:
+    """Dates shown on the page: microdata, ``<time>`` elements (told apart by their classes), then, for
+    the publication date, short elements whose class says date; for the modification date, short texts
+    with an "updated" label ("Mis à jour le 15/11/2023 à 18h32", "Updated: ...", "Aktualisiert am ...").
+    A dateline holding both dates gives each its own part."""
+    prop = "dateModified" if modified else "datePublished"
+    for el in page.tree.xpath(f"//*[@itemprop='{prop}']"):
+        if el.tag != "meta":
+            yield "visible", el.get("datetime") or el.get("content") or _text(el)
+    for el in page.region.iter("time"):
+        attrs = f"{el.get('class') or ''} {el.get('itemprop') or ''} {_classes(el.getparent())}"
+        if bool(_MODIFIED_ATTR.search(attrs)) != modified or _in_boilerplate(el):
+            continue
+        yield "visible", el.get("datetime") or _text(el)
+    if modified:
+        yield from _visible_modified_labels(page)
+        return
+    for el in page.region.iter():
+        if not isinstance(el.tag, str) or el.tag in ("time", "meta", "script", "style"):
+            continue
+        attrs = _classes(el)
+        if _DATE_ATTR.search(attrs) and not _MODIFIED_ATTR.search(attrs) and not _in_boilerplate(el):
+            text = _text(el)
+            label = _MODIFIED_LABEL.search(text)
+            if label is not None:  # "Publié le ... | Mis à jour le ...": the part before the label
+                text = text[: label.start()].rstrip(" |,;-–—·•/(")
+            if 6 <= len(text) <= 80:
+                yield "visible", text
+
+
+def _visible_modified_labels(page: _Page) -> Iterator[tuple[str, str | None]]:
+    seen: set[Any] = set()
+    for node in _MODIFIED_TEXT_XPATH(page.region):
+        el = node.getparent()
+        if el is None:
+            continue
+        if getattr(node, "is_tail", False) and el.getparent() is not None:
+            el = el.getparent()
+        if el in seen or not isinstance(el.tag, str) or el.tag in ("script", "style", "title"):
+            continue
+        seen.add(el)
+        text = _text(el)
+        label = _MODIFIED_LABEL.search(text)
+        if label is None or len(text) > 120 or _in_boilerplate(el):
+            continue  # no label, or a sentence of the article that happens to say "updated"
+        yield "visible", text[label.start() :].rstrip(" |,;-–—·•/)")
+
+
+def _published(page: _Page, not_after: datetime | None) -> _Dated:
+    def candidates() -> Iterator[tuple[str, str | None]]:
+        yield "json-ld", _ld_str(page.ld.get("datePublished"))
+        yield "json-ld", _ld_str(page.ld.get("dateCreated"))
+        for key in (
+            "article:published_time", "og:article:published_time", "og:published_time", "datepublished",
+            "publishdate", "publish-date", "pubdate", "date", "dc.date.issued", "dcterms.created", "dc.date",
+            "dcterms.date", "sailthru.date", "parsely-pub-date", "article.published",
+            "cxenseparse:recs:publishtime",
+        ):  # fmt: skip
+            for value in page.meta.get(key, ()):
+                yield "meta", value
+        yield from _visible_dates(page, modified=False)
+        match = _URL_DATE.search(page.url)
+        if match:
+            y, m, d = (g for g in match.groups() if g)
+            yield "url", f"{y}-{int(m):02d}-{int(d):02d}"
+
+    return _pick_date(candidates(), not_after)
+
+
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified"
+)
+
+
+def _modified(page: _Page, not_after: datetime | None) -> _Dated:
+    def candidates() -> Iterator[tuple[str, str | None]]:
+        yield "json-ld", _ld_str(page.ld.get("dateModified"))
+        for key in _MODIFIED_META:
+            for value in page.meta.get(key, ()):
+                yield "meta", value
+        yield from _visible_dates(page, modified=True)
+
+    return _pick_date(candidates(), not_after)
+
+
+def _htmldate(tree: Any, not_after: datetime | None) -> _Dated:
+    found = find_date(
+        tree,
+        outputformat="%Y-%m-%dT%H:%M:%S%z",
+        extensive_search=False,
+        original_date=True,
+        max_date=not_after.strftime("%Y-%m-%d") if not_after else None,
+    )
+    if not found:
+        return _Dated()
+    parsed = parse_datetime(found, not_after=not_after)
+    return _Dated(parsed, found, "htmldate") if parsed else _Dated()

@@ -79,7 +79,8 @@ class Article:
 
     url: str  # final URL after redirects
     canonical_url: str | None = None  # normalised canonical URL (rel=canonical, og:url, or url)
-    title: str | None = None
+    title: str | None = None  # the headline as shown, without kicker, overline or site name
+    alternative_titles: tuple[str, ...] = ()  # the other headlines the page gives (og:title, JSON-LD, <title>)
     lead: str | None = None  # visible standfirst, not the meta description
     body: str | None = None  # paragraphs separated by blank lines, no boilerplate
     section: str | None = None  # "Irak / Terrorisme"
@@ -94,7 +95,10 @@ class Article:
     language: str | None = None  # ISO 639-1
     images: tuple[Image, ...] = ()
     site_name: str | None = None
-    is_paywalled: bool | None = None  # JSON-LD isAccessibleForFree == false
+    is_paywalled: bool | None = None  # a wall keeps part of the article out of the page (body_complete is False)
+    access: str | None = None  # free | metered | subscription | registration (None: nothing to tell)
+    access_evidence: tuple[str, ...] = ()  # what set ``access``: "json-ld:isAccessibleForFree", "wall:element"...
+    body_complete: bool | None = None  # the stored body is the whole article, as far as the page tells
 
     @property
     def main_text(self) -> str:

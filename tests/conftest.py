@@ -1,45 +1,36 @@
-"""Shared fixtures: database URLs (a fresh SQLite file; the PostgreSQL database ``test`` on
-127.0.0.1:5432 with its public schema reset), and the fixture news site on 127.0.0.1."""
+"""Shared fixtures: database URLs (a fresh SQLite file; this run's own PostgreSQL database with its
+public schema reset, see tests/helpers.py), the fixture news site on 127.0.0.1, and the lock that
+keeps a PostgreSQL restart in one run from breaking another run's tests."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from crawler.demo.server import SiteServer
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PG_URL = os.environ.get("MORGUE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.helpers import FIXTURES, drop_run_database, fresh_pg, pg_lock
 
 
-def _reset_pg() -> None:
-    engine = create_engine(PG_URL, connect_args={"connect_timeout": 5})
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    finally:
-        engine.dispose()
+@pytest.fixture(scope="session", autouse=True)
+def _run_database() -> Iterator[None]:
+    yield
+    drop_run_database()
+
+
+@pytest.fixture(autouse=True)
+def _shared_pg_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("restarts_postgresql"):
+        yield  # takes the lock exclusively itself
+        return
+    with pg_lock():
+        yield
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'archive.db'}"
-
-
-def fresh_pg() -> str:
-    """Reset the PostgreSQL test database and return its URL (skips when unreachable outside CI)."""
-    try:
-        _reset_pg()
-    except Exception as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
-    return PG_URL
 
 
 @pytest.fixture
@@ -57,3 +48,19 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def site() -> Iterator[SiteServer]:
     with SiteServer(FIXTURES / "site") as server:
         yield server
+
+
+# modules that run real crawls or the CLI in subprocesses: `pytest -m "not slow"` leaves them out
+SLOW_MODULES = frozenset(
+    {
+        "test_e2e", "test_recheck", "test_archive_features", "test_operations", "test_distributed",
+        "test_offload", "test_cli", "test_throttle", "test_probe", "test_faults", "test_hostile_content",
+        "test_scope", "test_interface", "test_liveness_corpus", "test_writer", "test_storage",
+    }
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -30,8 +30,7 @@ from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.diffs import DiffError, changed_articles, diff_versions
 from storage.search import fts5_query, search_articles
-from tests.conftest import FIXTURES, fresh_pg
-from tests.test_e2e import morgue
+from tests.helpers import FIXTURES, fresh_pg, morgue
 
 T0 = datetime(2025, 11, 3, 8, 0, tzinfo=UTC)
 SEED = "/fr/moyen-orient/20141208-irak-coalition-envoyer-1500-soldats-combattre-groupe-ei"

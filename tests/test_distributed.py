@@ -28,8 +28,7 @@ from crawler.demo.server import SiteServer
 from storage import models
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.writer import ArchiveWriter
-from tests.conftest import FIXTURES, PG_URL
-from tests.test_e2e import write_config
+from tests.helpers import FIXTURES, PG_URL, write_config
 
 REDIS_URL = os.environ.get("MORGUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 EXPECTED = json.loads((FIXTURES / "site" / "expected.json").read_text("utf-8"))

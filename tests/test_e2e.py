@@ -4,41 +4,13 @@ the fixture site on 127.0.0.1, into SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
 
 from crawler.demo.server import SiteServer
 from storage import models
-from tests.conftest import fresh_pg
-
-EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "site" / "expected.json").read_text("utf-8"))
-
-
-def morgue(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "crawler", *args], cwd=cwd, capture_output=True, text=True, timeout=240
-    )
-
-
-def write_config(tmp_path: Path, base: str) -> Path:
-    config = tmp_path / "morgue.toml"
-    config.write_text(
-        f"""
-[[sources]]
-name = "horizon"
-start_urls = ["{base}/", "{base}/en/"]
-feeds = ["{base}/rss.xml", "{base}/atom.xml"]
-sitemaps = ["{base}/sitemap.xml"]
-allowed_domains = ["127.0.0.1"]
-article_pattern = "/\\\\d{{8}}-"
-""",
-        encoding="utf-8",
-    )
-    return config
+from tests.helpers import EXPECTED, fresh_pg, morgue, write_config
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -20,8 +20,7 @@ from crawler.core.items import FetchResult
 from crawler.core.processes import BusyMeter
 from crawler.demo.server import SiteServer
 from crawler.page.pipeline import Page, page_result
-from tests.conftest import FIXTURES
-from tests.test_e2e import EXPECTED, write_config
+from tests.helpers import EXPECTED, FIXTURES, write_config
 
 VOLATILE = {"first_seen_at", "last_seen_at", "last_checked_at", "fetched_at", "next_check_at", "id"}
 

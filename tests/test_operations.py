@@ -22,7 +22,7 @@ from crawler.demo.server import SiteServer
 from storage import models
 from storage.db import make_engine, upgrade
 from storage.locks import LockHeldError, acquire
-from tests.conftest import FIXTURES, fresh_pg
+from tests.helpers import FIXTURES, fresh_pg
 
 CONFIG = """
 delay = 0

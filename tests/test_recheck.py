@@ -11,8 +11,7 @@ from sqlalchemy import create_engine, select
 
 from crawler.demo.server import SiteServer
 from storage import models
-from tests.conftest import FIXTURES, fresh_pg
-from tests.test_e2e import morgue
+from tests.helpers import FIXTURES, fresh_pg, morgue
 
 FR = "/fr/monde/20251103-climat-nairobi-accord-fonds-villes-cotieres"
 EN = "/en/world/20251104-port-strike-ends-after-talks"

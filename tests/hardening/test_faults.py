@@ -27,8 +27,19 @@ from sqlalchemy import Engine, select
 from crawler.demo.server import SiteServer
 from storage import models
 from storage.db import make_engine, upgrade
-from tests.conftest import FIXTURES, PG_URL, fresh_pg
-from tests.hardening.conftest import assert_archive_consistent, count, finish, morgue, rows, spawn, wait_for
+from tests.helpers import (
+    FIXTURES,
+    PG_URL,
+    assert_archive_consistent,
+    count,
+    finish,
+    fresh_pg,
+    morgue,
+    pg_lock,
+    rows,
+    spawn,
+    wait_for,
+)
 
 CONFIG = """
 delay = 0
@@ -183,36 +194,38 @@ def _pg_ready() -> bool:
     return True
 
 
+@pytest.mark.restarts_postgresql
 @pytest.mark.skipif(_pg_cluster() is None, reason="needs root, pg_ctlcluster and the local test cluster; "
                     "MORGUE_SKIP_PG_RESTART=1 skips it")
 def test_postgresql_stopped_and_started_during_a_crawl(site: SiteServer, tmp_path: Path) -> None:
-    cluster = _pg_cluster()
-    assert cluster is not None
-    site.delay = 0.6  # pages still to come while the server is down
-    env = Env(site, fresh_pg(), tmp_path)
-    log = tmp_path / "crawl.log"
-    crawl = spawn("--log-file", str(log), *env.common, "crawl", cwd=tmp_path)
-    gave_up = False
-    try:
-        wait_for(lambda: count(env.engine, models.ArticleVersion) >= 2, what="two archived versions")
-        env.engine.dispose()
-        _pg_ctl(cluster, "stop")
-        try:  # the pipeline retries once (1 s), then closes the crawl
-            gave_up = bool(wait_for(lambda: "stopping the crawl" in log.read_text() or crawl.poll() is not None,
-                                    timeout=30, what="the crawl to notice"))
+    with pg_lock(exclusive=True):  # other test runs on this machine wait while the server is down
+        cluster = _pg_cluster()
+        assert cluster is not None
+        site.delay = 0.6  # pages still to come while the server is down
+        env = Env(site, fresh_pg(), tmp_path)
+        log = tmp_path / "crawl.log"
+        crawl = spawn("--log-file", str(log), *env.common, "crawl", cwd=tmp_path)
+        gave_up = False
+        try:
+            wait_for(lambda: count(env.engine, models.ArticleVersion) >= 2, what="two archived versions")
+            env.engine.dispose()
+            _pg_ctl(cluster, "stop")
+            try:  # the pipeline retries once (1 s), then closes the crawl
+                gave_up = bool(wait_for(lambda: "stopping the crawl" in log.read_text() or crawl.poll() is not None,
+                                        timeout=30, what="the crawl to notice"))
+            finally:
+                _pg_ctl(cluster, "start")
+                wait_for(_pg_ready, timeout=60, what="PostgreSQL to accept connections again")
         finally:
-            _pg_ctl(cluster, "start")
-            wait_for(_pg_ready, timeout=60, what="PostgreSQL to accept connections again")
-    finally:
-        code, _, err, _ = finish(crawl)
-    assert gave_up
-    if code == 0:  # the server came back while the write was being retried: the crawl resumed
-        assert env.runs() == [("crawl", "succeeded")]
-    else:
-        assert code == 1, err
-        assert env.runs() == [("crawl", "failed")]
-        message = _run_messages(env.engine)[0] or ""
-        assert message.startswith("database error: ") and "\n" not in message
-        assert message in err
-    assert_archive_consistent(env.engine)
-    env.engine.dispose()
+            code, _, err, _ = finish(crawl)
+        assert gave_up
+        if code == 0:  # the server came back while the write was being retried: the crawl resumed
+            assert env.runs() == [("crawl", "succeeded")]
+        else:
+            assert code == 1, err
+            assert env.runs() == [("crawl", "failed")]
+            message = _run_messages(env.engine)[0] or ""
+            assert message.startswith("database error: ") and "\n" not in message
+            assert message in err
+        assert_archive_consistent(env.engine)
+        env.engine.dispose()

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.hardening.conftest import HostileCrawl
 from tests.hardening.hostile_server import ARTICLES, CHAIN_HOPS, GOOD
+from tests.helpers import HostileCrawl
 
 MAX_RSS_MB = 700  # a 1 GB gzip bomb, a 50 MB page and a 27 MB sitemap must not show here
 

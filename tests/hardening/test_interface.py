@@ -22,7 +22,7 @@ from crawler.core.items import Article, FetchResult, Verdict
 from storage import models
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade
-from tests.hardening.conftest import CLI, count
+from tests.helpers import CLI, count
 
 SOURCE = '[[sources]]\nname = "a"\nstart_urls = ["http://127.0.0.1:9/"]\n'
 # id -> (config text, extra CLI arguments before/after the command, environment, what stderr must name)

@@ -16,8 +16,8 @@ from crawler.core.items import Article, FetchResult, Verdict
 from storage import models
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade
-from tests.hardening.conftest import HostileCrawl, morgue, rows
 from tests.hardening.hostile_server import HostileServer
+from tests.helpers import HostileCrawl, morgue, rows
 
 
 def test_a_redirect_to_a_host_outside_allowed_domains_is_refused_and_recorded(hostile: HostileCrawl) -> None:

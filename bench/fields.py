@@ -48,7 +48,7 @@ import htmldate
 import lxml.html
 import trafilatura
 
-from crawler.extract import decode_html, extract_article
+from crawler.page.extract import decode_html, extract_article
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks"

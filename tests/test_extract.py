@@ -39,8 +39,8 @@ OWN_CASES = {
     "es_actualizado",
 }
 FIELDS = (
-    "url", "canonical_url", "title", "lead", "section", "language", "site_name", "is_paywalled",
-    "published_raw", "published_source", "modified_raw", "modified_source",
+    "url", "canonical_url", "title", "lead", "section", "language", "site_name", "is_paywalled", "access",
+    "body_complete", "published_raw", "published_source", "modified_raw", "modified_source",
 )  # fmt: skip
 KNOWN_KEYS = {
     *FIELDS, "published_at", "modified_at", "tags", "authors", "images", "body_contains", "body_excludes",
@@ -281,15 +281,25 @@ def test_jsonld_article_is_found_in_a_list_with_type_lists_and_references() -> N
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [(False, True), ("false", True), (True, False), ("True", False), (None, None), ("maybe", None)],
+    ("value", "access", "evidence"),
+    [
+        (False, "subscription", ("json-ld:isAccessibleForFree=false",)),
+        ("false", "subscription", ("json-ld:isAccessibleForFree=false",)),
+        (True, "free", ("json-ld:isAccessibleForFree=true",)),
+        ("True", "free", ("json-ld:isAccessibleForFree=true",)),
+        (None, "free", ()),
+        ("maybe", "free", ()),
+    ],
 )
-def test_paywall_flag(value: Any, expected: bool | None) -> None:
+def test_access_from_json_ld(value: Any, access: str, evidence: tuple[str, ...]) -> None:
     data: dict[str, Any] = {"@type": "NewsArticle", "headline": "Titre"}
     if value is not None:
         data["isAccessibleForFree"] = value
     article = extract_article(_page(_ld(data), f"<article>{PARAGRAPHS}</article>"), url=URL)
-    assert article.is_paywalled is expected
+    assert (article.access, article.access_evidence) == (access, evidence)
+    # a short text behind a wall is a teaser: the stored body is not the whole article
+    assert article.is_paywalled is (access != "free")
+    assert article.body_complete is (access == "free")
 
 
 def test_canonical_to_the_home_page_is_ignored() -> None:

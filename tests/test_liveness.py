@@ -202,6 +202,13 @@ CASES = [
             ),
         ),
         "Le début de l'article. Réservé aux abonnés.",
+        Verdict.ALIVE,  # a headline and the article's start behind the wall: archived, flagged (issue 16)
+        "wall:article-behind",
+    ),
+    (
+        "paywall with no article",
+        obs(200, page("Abonnement", "", "Réservé aux abonnés", PAYWALL_LD)),
+        "Réservé aux abonnés.",
         Verdict.BLOCKED,
         "wall:isAccessibleForFree",
     ),

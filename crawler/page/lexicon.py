@@ -124,7 +124,7 @@ REMOVAL_PHRASES: dict[str, tuple[str, ...]] = {
 }
 
 
-WALL_PHRASES: dict[str, tuple[str, ...]] = {
+PAYWALL_PHRASES: dict[str, tuple[str, ...]] = {  # a subscription or registration wall
     "en": (
         "subscribe to continue reading",
         "subscribe to continue",
@@ -133,7 +133,63 @@ WALL_PHRASES: dict[str, tuple[str, ...]] = {
         "already a subscriber",
         "sign in to continue reading",
         "create a free account to continue",
+        "to continue reading, subscribe",
+        "become a subscriber to read",
+        "unlock this article",
+        "this content is for subscribers",
+        "register to continue reading",
+        "you have reached your limit of free articles",
+    ),
+    "fr": (
+        "abonnez-vous pour lire la suite",
+        "réservé aux abonnés",
+        "article réservé aux abonnés",
+        "déjà abonné",
+        "pour lire la suite",
+        "cet article est réservé",
+        "la suite est réservée aux abonnés",
+    ),
+    "de": (
+        "nur für abonnenten",
+        "jetzt weiterlesen mit",
+        "weiterlesen mit plus",
+        "bereits abonnent",
+        "exklusiv für abonnenten",
+        "dieser artikel ist nur für abonnenten",
+        "lesen sie jetzt weiter mit",
+        "jetzt registrieren und weiterlesen",
+        "sie haben bereits ein abo",
+    ),
+    "es": (
+        "solo suscriptores",
+        "suscríbete para leer",
+        "exclusivo para suscriptores",
+        "ya soy suscriptor",
+        "contenido exclusivo para suscriptores",
+        "para seguir leyendo",
+    ),
+    "it": (
+        "riservato agli abbonati",
+        "abbonati per continuare a leggere",
+        "sei già abbonato",
+    ),
+    "pt": (
+        "assine para ler",
+        "apenas assinantes",
+        "exclusivo para assinantes",
+        "já sou assinante",
+    ),
+    "ar": (
+        "للمشتركين فقط",
+        "اشترك للمتابعة",
+        "اشترك لمواصلة القراءة",
+    ),
+}
+
+GATE_PHRASES: dict[str, tuple[str, ...]] = {  # consent, bot-check and geo-block pages: no article behind them
+    "en": (
         "we value your privacy",
+        "we need your consent",
         "accept all cookies",
         "checking your browser before accessing",
         "verify you are human",
@@ -145,48 +201,30 @@ WALL_PHRASES: dict[str, tuple[str, ...]] = {
         "not available in your country",
     ),
     "fr": (
-        "abonnez-vous pour lire la suite",
-        "réservé aux abonnés",
-        "article réservé aux abonnés",
-        "déjà abonné",
-        "pour lire la suite",
         "nous respectons votre vie privée",
         "accepter et continuer",
         "continuer sans accepter",
         "vérification de votre navigateur",
-        "cet article est réservé",
     ),
     "de": (
-        "nur für abonnenten",
-        "jetzt weiterlesen mit",
-        "weiterlesen mit plus",
         "zustimmen und weiter",
         "wir respektieren ihre privatsphäre",
-        "bereits abonnent",
-        "exklusiv für abonnenten",
+        "wir brauchen ihre zustimmung",
     ),
     "es": (
-        "solo suscriptores",
-        "suscríbete para leer",
-        "exclusivo para suscriptores",
-        "ya soy suscriptor",
         "este contenido no está disponible en tu zona geográfica",
         "aceptar y continuar",
     ),
     "it": (
-        "riservato agli abbonati",
-        "abbonati per continuare a leggere",
-        "sei già abbonato",
         "accetta e continua",
     ),
     "pt": (
-        "assine para ler",
-        "apenas assinantes",
-        "exclusivo para assinantes",
-        "já sou assinante",
         "aceitar e continuar",
     ),
-    "ar": ("للمشتركين فقط", "اشترك للمتابعة", "اشترك لمواصلة القراءة"),
+}
+
+WALL_PHRASES = {
+    lang: PAYWALL_PHRASES.get(lang, ()) + GATE_PHRASES.get(lang, ()) for lang in {*PAYWALL_PHRASES, *GATE_PHRASES}
 }
 
 WALL_MARKUP = (

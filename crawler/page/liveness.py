@@ -49,10 +49,10 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from crawler.core.items import LivenessResult, Probe, Verdict
+from crawler.core.items import Article, LivenessResult, Probe, Verdict
 from crawler.core.urls import canonicalize, is_site_root
-from crawler.page.lexicon import NOT_FOUND_PHRASES, REMOVAL_PHRASES, WALL_MARKUP, WALL_PHRASES
-from crawler.page.similarity import cosine, word_count, word_drop
+from crawler.page.lexicon import GATE_PHRASES, NOT_FOUND_PHRASES, PAYWALL_PHRASES, REMOVAL_PHRASES, WALL_MARKUP
+from crawler.page.similarity import cosine, presence, shingles, tokens, word_count, word_drop
 
 REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.components.guards
 SHORT_TEXT_WORDS = 150  # main text shorter than this may be a notice, not an article
@@ -64,6 +64,11 @@ REPLACED_SIMILARITY = 0.10  # AlNoamany et al. 2016: off-topic below this cosine
 REPLACED_DROP = 0.85  # ... with at least this drop in word count
 REPLACED_TITLE_SIMILARITY = 0.3  # ... or with a new, unrelated headline
 UNCHANGED_SIMILARITY = 0.995
+GONE_PRESENCE = 0.2  # less than this share of the archived text's 4-token runs left anywhere in the page ...
+START_PRESENCE = 0.5  # ... and less than this share of its start (lead, first paragraph): the article is gone
+START_TOKENS = 60  # the start of the archived text, in tokens
+TEMPLATE_SIMILARITY = 0.6  # what is left is the site's page for any URL (the random-URL probe's answer)
+ARTICLE_WORDS = 8  # a walled page with a headline and this much text carries the article's start
 
 ERROR_URL = re.compile(r"(/404(\b|/|\.)|404\.html?|/not-?found|notfound|/error(/|\.|$)|errpage=)", re.IGNORECASE)
 WALL_URL = re.compile(
@@ -87,8 +92,14 @@ def _compile(*tables: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
 
 NOT_FOUND_RE = _compile(NOT_FOUND_PHRASES)
 REMOVAL_RE = _compile(REMOVAL_PHRASES)
-WALL_RE = _compile(WALL_PHRASES)
+PAYWALL_RE = _compile(PAYWALL_PHRASES)
+GATE_RE = _compile(GATE_PHRASES)  # consent, bot checks, geo-blocks: nothing of the article behind them
 WALL_MARKUP_RE = re.compile("|".join(re.escape(m) for m in WALL_MARKUP), re.IGNORECASE)
+CONSENT_MARKUP_RE = re.compile(r"didomi|onetrust|sp_message|qc-cmp|cookiebot|usercentrics|consent|\bcmp\b", re.I)
+CONSENT_WORDS = re.compile(
+    r"cookie|consent|zustimm|einwillig|datenschutz|privacy|privée|privacidad|partner|partenaires|accept|akzept", re.I
+)
+GATE_LINKS = 15  # a page with fewer links than this, consent markup and consent words is a consent gate
 CHALLENGE_RE = re.compile(r"cf-challenge|challenge-platform|__cf_chl|cf-browser-verification|captcha", re.IGNORECASE)
 
 
@@ -126,6 +137,9 @@ class PageSignals:
     not_free: bool = False  # JSON-LD isAccessibleForFree is false
     wall_markup: bool = False  # consent-manager, paywall or bot-challenge markup
     visible_text: str = ""  # text of <main> (or <article>, or <body>) without nav, header, footer, aside
+    page_text: str = ""  # every text of the document, scripts' included (JSON the page renders from)
+    consent_markup: bool = False  # a consent manager's markup or script
+    links: int = 0  # links in the body: a site's own page (chrome) has many, a consent or bot gate few
 
 
 def page_signals(html: str | None) -> PageSignals:
@@ -151,6 +165,7 @@ def page_signals(html: str | None) -> PageSignals:
         v for v in doc.xpath("//body//@id | //body//@class | //script/@src | //iframe/@src") if isinstance(v, str)
     )
     title, h1, og_title = first("//title"), first("//h1"), first('//meta[@property="og:title"]/@content')
+    page_text = " ".join(t for t in doc.xpath("//body//text()[not(parent::style)]") if isinstance(t, str))
     containers = doc.xpath("//main") or doc.xpath("//article") or doc.xpath("//body")
     visible = ""
     if containers:
@@ -168,6 +183,9 @@ def page_signals(html: str | None) -> PageSignals:
         not_free=not_free,
         wall_markup=bool(WALL_MARKUP_RE.search(markup)),
         visible_text=visible,
+        page_text=page_text,
+        consent_markup=bool(CONSENT_MARKUP_RE.search(markup)),
+        links=len(doc.xpath("//body//a[@href]")),
     )
 
 
@@ -259,8 +277,11 @@ def _phrases(signals: PageSignals, text: str, words: int) -> LivenessResult | No
     return None
 
 
-def classify(obs: Observation, *, main_text: str | None = None, known: Known | None = None) -> LivenessResult:
-    """The verdict for one observation; ``main_text`` is the extractor's body text, if any."""
+def classify(
+    obs: Observation, *, main_text: str | None = None, known: Known | None = None, article: Article | None = None
+) -> LivenessResult:
+    """The verdict for one observation; ``main_text`` is the extractor's main text (lead and body) and
+    ``article`` what it extracted (its headline and access), if any."""
     known = known or Known()
     decided = _http(obs)
     if decided is not None:
@@ -282,30 +303,138 @@ def classify(obs: Observation, *, main_text: str | None = None, known: Known | N
     signals = page_signals(obs.html) if short or sim is not None or known.probe is not None else PageSignals()
     if sim is not None and sim >= KEEP_SIMILARITY:
         return _unchanged_or_changed(sim, signals, known)
-    if short and (signals.not_free or signals.wall_markup or WALL_RE.search(text) or WALL_RE.search(signals.title)):
-        marker = "isAccessibleForFree" if signals.not_free else "markup" if signals.wall_markup else "phrase"
-        return _result(Verdict.BLOCKED, f"wall:{marker}")
+    if known.archived_text:
+        decided = _archived(signals, text, words, known, article)
+        if decided is not None:
+            return decided
     decided = _phrases(signals, text, words)
     if decided is not None:
         return decided
-    probe = known.probe
-    if probe is not None and probe.status is not None and 200 <= probe.status < 300:
-        probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
-        if probe_sim >= PROBE_SIMILARITY:
-            return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}")
-        same_title = bool(probe.title) and probe.title == signals.title
-        if same_title and sim is not None and sim < REPLACED_SIMILARITY * 3:  # the site's page for any URL
-            return _result(Verdict.SOFT_404, "probe:same-title", f"similarity:{sim:.2f}")
+    if short:
+        decided = _wall(signals, text, words, article, archived=known.archived_text is not None)
+        if decided is not None:
+            return decided
+    decided = _probe(signals, text, sim, known.probe)
+    if decided is not None:
+        return decided
     if short and ERROR_URL.search(urlsplit(final).path):
         return _result(Verdict.SOFT_404, "url:error-path")
     if sim is not None:
-        title_sim = cosine(known.archived_title, signals.h1 or signals.title) if known.archived_title else 1.0
-        if sim < REPLACED_SIMILARITY and word_drop(known.archived_text, text) >= REPLACED_DROP:
-            return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", "words:dropped")
-        if sim < REPLACED_SIMILARITY and title_sim < REPLACED_TITLE_SIMILARITY:
-            return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", f"title-similarity:{title_sim:.2f}")
-        return _result(Verdict.CHANGED, f"similarity:{sim:.2f}")
+        return _drift(signals, text, known)
     return _result(Verdict.ALIVE, f"text:{words}-words")
+
+
+def _walled(signals: PageSignals, text: str, article: Article | None) -> str | None:
+    """The strongest sign that the page puts its article behind a wall, or None."""
+    if article is not None and article.access not in (None, "free"):
+        return "access:" + article.access
+    if signals.not_free:
+        return "isAccessibleForFree"
+    if PAYWALL_RE.search(text) or PAYWALL_RE.search(signals.title):
+        return "phrase"
+    if signals.wall_markup:
+        return "markup"
+    return None
+
+
+def _gate(signals: PageSignals, text: str, *, chrome_too: bool = True) -> str | None:
+    """A consent, bot-check or geo-block page: it shows nothing of any article. Known wording, or
+    consent markup and consent words on a page with almost no links. With ``chrome_too=False`` (a
+    re-check whose archived text is gone) the known wording counts only on such a page too: a site's
+    not-found page in its chrome with a cookie banner is not a gate."""
+    visible = f"{signals.title} {text} {signals.visible_text[:2000]}"
+    if GATE_RE.search(visible) and (chrome_too or signals.links < GATE_LINKS):
+        return "phrase"
+    if signals.consent_markup and signals.links < GATE_LINKS and CONSENT_WORDS.search(visible):
+        return "consent"
+    return None
+
+
+def _wall(
+    signals: PageSignals, text: str, words: int, article: Article | None, *, archived: bool
+) -> LivenessResult | None:
+    """A short page with wall signs: the article behind a wall (alive, flagged) or a wall with no
+    article (blocked, never removal evidence). On a re-check :func:`_archived` has decided already when
+    the archived text is gone; here the archive's start is there or nothing is known."""
+    gate = _gate(signals, text)
+    if gate is not None and words < VERY_SHORT_TEXT_WORDS:
+        return _result(Verdict.BLOCKED, f"wall:{gate}")
+    marker = _walled(signals, text, article)
+    if marker is None:
+        return None
+    headline = bool(signals.h1) or bool(article is not None and article.title)
+    carries_article = headline and (words >= ARTICLE_WORDS or bool(article is not None and article.lead))
+    if carries_article or archived:
+        return _result(Verdict.ALIVE, "wall:article-behind", f"wall:{marker}")
+    return _result(Verdict.BLOCKED, f"wall:{marker}")
+
+
+def _archived(
+    signals: PageSignals, text: str, words: int, known: Known, article: Article | None
+) -> LivenessResult | None:
+    """Re-check rules that read the archived article: is any of it still anywhere in the page?"""
+    haystack = shingles(tokens(signals.page_text or signals.visible_text))
+    archived = known.archived_text or ""
+    full = presence(archived, haystack)
+    start = presence(" ".join(tokens(archived)[:START_TOKENS]), haystack)
+    if full >= GONE_PRESENCE or start >= START_PRESENCE:
+        if words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None:
+            return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:start:{start:.2f}")
+        return None
+    gone = f"archived-text:gone:{full:.2f}"
+    short = words < SHORT_TEXT_WORDS
+    gate = _gate(signals, text, chrome_too=False)
+    if gate is not None and short:
+        return _result(Verdict.BLOCKED, f"wall:{gate}", gone)
+    decided = _probe(signals, text, None, known.probe)
+    if decided is not None:
+        return _result(decided.verdict, *decided.reasons, gone)
+    template = None
+    probe = known.probe
+    if probe is not None and probe.status is not None and 200 <= probe.status < 300:
+        probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
+        if probe_sim >= TEMPLATE_SIMILARITY:
+            template = f"template:probe-match:{probe_sim:.2f}"
+    if not short and template is None:
+        return None  # a long new text: the drift rules decide (replaced, or changed when the headline stayed)
+    where = template or f"template:short:{words}-words"
+    for pattern, verdict, name in (
+        (REMOVAL_RE, Verdict.REMOVAL_NOTICE, "removal"),
+        (NOT_FOUND_RE, Verdict.SOFT_404, "not-found"),
+    ):
+        if any(pattern.search(v) for v in (text, signals.title, signals.h1, signals.visible_text)):
+            return _result(verdict, f"phrase:{name}", gone, where)
+    archived_title = normalise(known.archived_title or "")
+    if archived_title and archived_title in (signals.h1, signals.og_title):
+        return _result(Verdict.REMOVAL_NOTICE, gone, "headline-kept", where)
+    drift = _drift(signals, text, known)
+    if drift.verdict is Verdict.REPLACED:
+        return _result(drift.verdict, *drift.reasons, gone)
+    return _result(Verdict.SOFT_404, gone, where)
+
+
+def _drift(signals: PageSignals, text: str, known: Known) -> LivenessResult:
+    """The page against the archived text: replaced by something unrelated, or changed."""
+    sim = cosine(known.archived_text, text)
+    title_sim = cosine(known.archived_title, signals.h1 or signals.title) if known.archived_title else 1.0
+    if sim < REPLACED_SIMILARITY and word_drop(known.archived_text, text) >= REPLACED_DROP:
+        return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", "words:dropped")
+    if sim < REPLACED_SIMILARITY and title_sim < REPLACED_TITLE_SIMILARITY:
+        return _result(Verdict.REPLACED, f"similarity:{sim:.2f}", f"title-similarity:{title_sim:.2f}")
+    return _result(Verdict.CHANGED, f"similarity:{sim:.2f}")
+
+
+def _probe(signals: PageSignals, text: str, sim: float | None, probe: Probe | None) -> LivenessResult | None:
+    """The page is what any random URL of the site returns."""
+    if probe is None or probe.status is None or not 200 <= probe.status < 300:
+        return None
+    probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
+    if probe_sim >= PROBE_SIMILARITY:
+        return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}")
+    same_title = bool(probe.title) and probe.title == signals.title
+    if same_title and sim is not None and sim < REPLACED_SIMILARITY * 3:  # the site's page for any URL
+        return _result(Verdict.SOFT_404, "probe:same-title", f"similarity:{sim:.2f}")
+    return None
 
 
 def _unchanged_or_changed(sim: float, signals: PageSignals, known: Known) -> LivenessResult:

@@ -107,7 +107,7 @@ def page_result(
         body_length=len(page.body),
         headers={"content-type": content_type or ""},
     )
-    verdict = classify(observation, main_text=article.main_text if article else None, known=known)
+    verdict = classify(observation, main_text=article.main_text if article else None, known=known, article=article)
     if article is not None and verdict.verdict.is_alive and article.published_at is None and listed_date:
         published = parse_datetime(listed_date, not_after=now)
         if published is not None:

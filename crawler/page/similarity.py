@@ -54,3 +54,28 @@ def word_drop(original: str | None, now: str | None) -> float:
     if before == 0:
         return 0.0
     return max(0.0, (before - word_count(now)) / before)
+
+
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+")  # each CJK character is a token
+SHINGLE = 4
+
+
+def tokens(text: str | None) -> list[str]:
+    """Case-folded NFKC word tokens; each Han, kana or hangul character is a token of its own."""
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text or "").casefold())
+
+
+def shingles(words: list[str], k: int = SHINGLE) -> set[tuple[str, ...]]:
+    """The set of contiguous ``k``-token runs (the tokens themselves when there are fewer than ``k``)."""
+    if len(words) < k:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + k]) for i in range(len(words) - k + 1)}
+
+
+def presence(needle: str | None, haystack: set[tuple[str, ...]]) -> float:
+    """Share of ``needle``'s shingles found in ``haystack`` (shingles of a page's text): how much of an
+    archived text is still on the page, in order, wherever the page puts it. 0..1; 0 for an empty needle."""
+    wanted = shingles(tokens(needle))
+    if not wanted:
+        return 0.0
+    return len(wanted & haystack) / len(wanted)

@@ -28,7 +28,7 @@ from typing import Any
 
 from crawler.core.items import Article
 from crawler.core.urls import absolute, canonicalize
-from crawler.page.extract.access import _paywalled
+from crawler.page.extract.access import Access, detect_access
 from crawler.page.extract.authors import _authors
 from crawler.page.extract.body import _body, _finish_body, _language
 from crawler.page.extract.context import _Page, _pick_h1, _region
@@ -122,6 +122,8 @@ def _extract(tree: Any, url: str, fetched_at: datetime | None, overrides: dict[s
     body = _safe(lambda: _finish_body(body_lines, lead, title, images, authors), None) if body_lines else None
     if body is None:
         body = _safe(lambda: _body(page, lead, title, images, authors), None)
+    access = _safe(lambda: detect_access(page, body), Access(body=body))
+    body = access.body
     section = _safe(lambda: _override_section(tree, ov("section"), title, site_name), None)
     language = _safe(lambda: language_code(_override_text(tree, ov("language"))), None)
 
@@ -143,5 +145,8 @@ def _extract(tree: Any, url: str, fetched_at: datetime | None, overrides: dict[s
         language=language or _safe(lambda: _language(page, body), None),
         images=images,
         site_name=site_name,
-        is_paywalled=_safe(lambda: _paywalled(page), None),
+        is_paywalled=access.is_paywalled,
+        access=access.access,
+        access_evidence=access.evidence,
+        body_complete=access.body_complete,
     )

@@ -45,6 +45,8 @@ def _language(page: _Page, body: str | None) -> str | None:
     return declared
 
 
+# trafilatura collapses every whitespace character, no-break spaces included ("«\xa0passe\xa0»" would come
+# back as "« passe »" while the title keeps its NBSP): a no-break space between two visible characters is
 # swapped for a rare printable mark (U+2423 ␣) while it runs, and back to U+00A0 in its output.
 _NBSP_TEXT_XPATH = etree.XPath("//text()[contains(., '\u00a0') or contains(., '\u202f')]")  # the usual two
 _INNER_NBSP = re.compile("(?<=\\S)[\u00a0\u202f\u2007\u2008\u2009\u200a](?=\\S)")

@@ -175,6 +175,10 @@ def _version_values(item: ArticleItem) -> dict[str, Any]:
         "language": item.language,
         "site_name": item.site_name,
         "is_paywalled": item.is_paywalled,
+        "access": item.access,
+        "access_evidence": list(item.access_evidence),
+        "body_complete": item.body_complete,
+        "alternative_titles": list(item.alternative_titles),
     }
 
 
@@ -211,7 +215,11 @@ def _store_article(
     _link_urls(session, article, urls, new=outcome is Outcome.NEW)
     digest = content_hash(item)
     latest = None if outcome is Outcome.NEW else latest_version(session, article.id)
-    if latest is not None and latest.content_hash == digest:
+    _note_access(session, article, item, now)
+    if latest is not None and item.body_complete is False and latest.body_complete is not False:
+        # a wall now hides what the archive holds whole: an access change, never a new (truncated) version
+        latest.last_seen_at = max(latest.last_seen_at, now)
+    elif latest is not None and latest.content_hash == digest:
         latest.last_seen_at = max(latest.last_seen_at, now)
         if latest.url != item.url and canonicalize(item.url) == article.canonical_url:
             # the article's own URL wins over an alias (AMP, tracking variant) that happened to be fetched first:
@@ -234,6 +242,18 @@ def _store_article(
             outcome = Outcome.UPDATED
     article.last_seen_at = max(article.last_seen_at, now)
     return article, outcome, latest
+
+
+def _note_access(session: Session, article: models.Article, item: ArticleItem, now: datetime) -> None:
+    """Keep the article's current access; a change on an archived article is an ``access`` event
+    (``"free->subscription"``), shown by ``morgue report changed``: never a removal."""
+    new = item.access
+    if new is None or new == article.access:
+        return
+    if article.access is not None:
+        change = f"{article.access}->{new}"
+        session.add(models.ArticleEvent(article_id=article.id, kind="access", verdict=change, at=now))
+    article.access = new
 
 
 def _state_of(article: models.Article) -> UrlState:

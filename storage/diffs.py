@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storage import models
@@ -109,20 +109,27 @@ def changed_articles(
     session: Session, *, since: datetime | None = None, sources: tuple[str, ...] = (), limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Articles whose headline or text (title, lead, body) changed in a new version first seen
-    on or after ``since``, latest change first.
+    on or after ``since``, or whose access changed then (``access_changed``: "free->subscription",
+    a paywall going up or down is never a removal and never a new version), latest change first.
 
     Each record compares the version current before the period (the first version when
     ``since`` is None) with the current one: ``headline_changed``, ``words_added``,
     ``words_removed``, ``changes`` (new versions in the period), ``previous_title``.
     """
     V = models.ArticleVersion  # noqa: N806 - a table alias
+    E = models.ArticleEvent  # noqa: N806 - a table alias
     changed = select(V.article_id).where(V.number > 1)
+    access_events = select(E).where(E.kind == "access").order_by(E.at)
     if since is not None:
         changed = changed.where(V.first_seen_at >= since)
+        access_events = access_events.where(E.at >= since)
+    access_changes: dict[int, list[models.ArticleEvent]] = defaultdict(list)
+    for event in session.scalars(access_events):
+        access_changes[event.article_id].append(event)
     q = (
         select(models.Article, models.Source.name)
         .join(models.Source, models.Source.id == models.Article.source_id)
-        .where(models.Article.id.in_(changed.distinct()))
+        .where(or_(models.Article.id.in_(changed.distinct()), models.Article.id.in_(list(access_changes))))
     )
     if sources:
         q = q.where(models.Source.name.in_(sources))
@@ -141,11 +148,14 @@ def changed_articles(
         in_period = [v for v in versions if v.number > baseline.number]
         added, removed = word_changes(_words(baseline), _words(current))
         headline_changed = (baseline.title or "") != (current.title or "")
-        if not (headline_changed or added or removed):
+        events = access_changes.get(article.id, [])
+        if not (headline_changed or added or removed or events):
             continue  # only other fields changed (authors, images, section...)
+        changed_at = max([*(e.at for e in events), current.first_seen_at]) if in_period else None
+        changed_at = changed_at or (events[-1].at if events else current.first_seen_at)
         records.append(
             {
-                "changed_at": current.first_seen_at,
+                "changed_at": changed_at,
                 "source": source,
                 "url": current.url,
                 "canonical_url": article.canonical_url,
@@ -154,6 +164,7 @@ def changed_articles(
                 "headline_changed": headline_changed,
                 "words_added": added,
                 "words_removed": removed,
+                "access_changed": ", ".join(e.verdict for e in events) or None,
                 "changes": len(in_period),
                 "from_version": baseline.number,
                 "to_version": current.number,

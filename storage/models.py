@@ -126,6 +126,8 @@ class Article(Base):
     # validators of the latest alive response, for conditional re-checks
     etag: Mapped[str | None] = mapped_column(String(255))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    # how the page restricted the article when last seen: free | metered | subscription | registration
+    access: Mapped[str | None] = mapped_column(String(16), index=True)
 
     source: Mapped[Source] = relationship()
     versions: Mapped[list[ArticleVersion]] = relationship(back_populates="article", order_by="ArticleVersion.number")
@@ -175,7 +177,11 @@ class ArticleVersion(Base):
     modified_source: Mapped[str | None] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8))
     site_name: Mapped[str | None] = mapped_column(Text)
-    is_paywalled: Mapped[bool | None] = mapped_column(Boolean)
+    is_paywalled: Mapped[bool | None] = mapped_column(Boolean)  # the body is cut by a wall
+    access: Mapped[str | None] = mapped_column(String(16))
+    access_evidence: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
+    body_complete: Mapped[bool | None] = mapped_column(Boolean)
+    alternative_titles: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
     # the WARC response record of the fetch that produced this version (file name in warc_dir)
     warc_file: Mapped[str | None] = mapped_column(String(255))
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
@@ -218,7 +224,8 @@ class Fetch(Base):
 
 
 class ArticleEvent(Base):
-    """A change of an article's liveness state: suspect, removed, restored, unreachable, blocked."""
+    """A change of an article's liveness state (suspect, removed, restored, unreachable, blocked) or of
+    its access (``access``, with the verdict ``"free->subscription"``)."""
 
     __tablename__ = "article_events"
 

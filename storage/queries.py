@@ -34,6 +34,8 @@ EXPORT_FIELDS = (
     "images",
     "site_name",
     "is_paywalled",
+    "access",
+    "body_complete",
     "first_seen_at",
     "last_seen_at",
     "last_checked_at",
@@ -49,6 +51,7 @@ class ArticleFilter:
     text: str | None = None  # substring of title, lead or body (case-insensitive)
     sources: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    accesses: tuple[str, ...] = ()  # free | metered | subscription | registration, as last seen
     since: datetime | None = None  # published (or first seen) at or after
     until: datetime | None = None  # published (or first seen) before
     limit: int | None = None
@@ -100,6 +103,8 @@ def filtered_query(f: ArticleFilter) -> Select[Any]:
         q = q.where(models.Source.name.in_(f.sources))
     if f.statuses:
         q = q.where(models.Article.status.in_(f.statuses))
+    if f.accesses:
+        q = q.where(func.coalesce(models.Article.access, V.access).in_(f.accesses))
     when = func.coalesce(V.published_at, models.Article.first_seen_at)
     if f.since is not None:
         q = q.where(when >= f.since)
@@ -131,6 +136,8 @@ def article_record(article: models.Article, v: models.ArticleVersion, source: st
         "images": list(v.images or []),
         "site_name": v.site_name,
         "is_paywalled": v.is_paywalled,
+        "access": article.access or v.access,
+        "body_complete": v.body_complete,
         "first_seen_at": article.first_seen_at,
         "last_seen_at": article.last_seen_at,
         "last_checked_at": article.last_checked_at,

@@ -74,6 +74,7 @@ def search_articles(
     *,
     sources: tuple[str, ...] = (),
     statuses: tuple[str, ...] = (),
+    accesses: tuple[str, ...] = (),
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int | None = 50,
@@ -83,7 +84,8 @@ def search_articles(
     :class:`storage.queries.ArticleFilter`."""
     if not _TERM_HAS_WORD.search(text or ""):
         return []
-    base = filtered_query(ArticleFilter(sources=sources, statuses=statuses, since=since, until=until))
+    f = ArticleFilter(sources=sources, statuses=statuses, accesses=accesses, since=since, until=until)
+    base = filtered_query(f)
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         return _search_sqlite(session, base, text, limit)

@@ -70,8 +70,8 @@ def sessions(db_url: str):
 
 def test_upgrade_is_idempotent_and_matches_the_models(db_url: str) -> None:
     engine = make_engine(db_url)
-    assert upgrade(engine) == "0004"
-    assert upgrade(engine) == "0004"
+    assert upgrade(engine) == "0005"
+    assert upgrade(engine) == "0005"
     check_schema(engine)
     assert {"sources", "articles", "article_urls", "article_versions", "fetches", "crawl_runs"} <= set(
         inspect(engine).get_table_names()

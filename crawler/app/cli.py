@@ -25,6 +25,7 @@ from storage.queries import EXPORT_FIELDS, ArticleFilter, article_detail, find_a
 
 F = TypeVar("F", bound=Callable[..., Any])
 ARTICLE_STATUSES = ("alive", "suspect", "removed", "unreachable", "blocked")
+ACCESSES = ("free", "metered", "subscription", "registration")
 QUERY_COLUMNS = ("published_at", "source", "status", "language", "title", "url")
 SEARCH_COLUMNS = ("published_at", "source", "status", "title", "snippet", "url")
 
@@ -441,6 +442,9 @@ def output_options(default: str = "table") -> Callable[[F], F]:
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ARTICLE_STATUSES), help="Only this status.")
 @click.option("--since", help="Published (or first seen) on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Published (or first seen) before this date.")
+@click.option(
+    "--access", "accesses", multiple=True, type=click.Choice(ACCESSES), help="Only this access (as last seen)."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @output_options()
 @pass_state
@@ -449,6 +453,7 @@ def query(
     text: str | None,
     sources: tuple[str, ...],
     statuses: tuple[str, ...],
+    accesses: tuple[str, ...],
     since: str | None,
     until: str | None,
     limit: int,
@@ -466,6 +471,7 @@ def query(
     f = ArticleFilter(
         sources=sources,
         statuses=statuses,
+        accesses=accesses,
         since=_datetime(since, "--since"),
         until=_datetime(until, "--until"),
         limit=limit,
@@ -473,7 +479,14 @@ def query(
     with state.session_factory()() as session:
         if text:
             records = search_articles(
-                session, text, sources=f.sources, statuses=f.statuses, since=f.since, until=f.until, limit=limit
+                session,
+                text,
+                sources=f.sources,
+                statuses=f.statuses,
+                accesses=f.accesses,
+                since=f.since,
+                until=f.until,
+                limit=limit,
             )
         else:
             records = find_articles(session, f)
@@ -505,7 +518,8 @@ def show(state: State, url: str, versions_only: bool, fmt: str) -> None:
         if fmt == "json":
             click.echo(json.dumps(to_jsonable(record["version_history"]), ensure_ascii=False, indent=2))
         else:
-            click.echo(f"{record['canonical_url']}: {len(record['version_history'])} versions")
+            count = len(record["version_history"])
+            click.echo(f"{record['canonical_url']}: {count} version{'' if count == 1 else 's'}")
             columns = (*VERSION_COLUMNS, "content_hash", "warc_file", "warc_offset")
             write_records(record["version_history"], "table", sys.stdout, columns=columns, widths={"content_hash": 12})
         return
@@ -523,6 +537,8 @@ def show(state: State, url: str, versions_only: bool, fmt: str) -> None:
         "published_at",
         "modified_at",
         "language",
+        "access",
+        "body_complete",
         "first_seen_at",
         "last_checked_at",
         "removed_at",
@@ -536,7 +552,7 @@ def show(state: State, url: str, versions_only: bool, fmt: str) -> None:
     click.echo(f"\n{record.get('body') or ''}\n")
     for image in record.get("images", []):
         click.echo(f"[image] {image.get('url')}\n        {image.get('caption') or ''} ({image.get('credit') or ''})")
-    click.echo(f"\nversions ({len(record['version_history'])}):")
+    click.echo(f"\nversions ({len(record['version_history'])}):")  # the count, not a phrase
     write_records(record["version_history"], "table", sys.stdout, columns=VERSION_COLUMNS)
     click.echo(f"\nfetches ({len(record['fetches'])}):")
     write_records(
@@ -760,6 +776,7 @@ def report_changed(state: State, since: str | None, sources: tuple[str, ...], li
         "headline_changed",
         "words_added",
         "words_removed",
+        "access_changed",
         "changes",
         "title",
         "previous_title",

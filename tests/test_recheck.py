@@ -149,3 +149,29 @@ def test_due_selection_skips_what_was_just_checked(setup) -> None:
     result = morgue(*common, "recheck", "--delay", "0", cwd=tmp)  # nothing is due right after a crawl
     assert result.returncode == 0
     assert "0 pages fetched" in result.stdout
+
+
+def test_an_article_going_behind_a_paywall_and_out_is_an_access_change_never_a_removal(setup) -> None:
+    site, common, db, tmp = setup
+    site.routes[EN] = {"status": 200, "file": "_paywalled_en.html"}  # headline, lead, one paragraph, a wall
+    for _ in range(2):  # as many observations as would confirm a removal
+        done = morgue(*common, "recheck", "--all", "--delay", "0", cwd=tmp)
+        assert done.returncode == 0, done.stderr
+    assert statuses(db, site)[EN] == ("alive", None)
+    shown = json.loads(morgue(*common, "show", site.base_url + EN, "--format", "json", cwd=tmp).stdout)
+    assert shown["access"] == "subscription"
+    assert shown["versions"] == 1  # the archived free text is kept: no truncated version
+    assert "three weeks" in shown["body"]
+    verdicts = [f["verdict"] for f in shown["fetches"]]
+    assert verdicts[-2:] == ["alive", "alive"]
+    assert any("wall:article-behind" in f["reasons"] for f in shown["fetches"])
+
+    del site.routes[EN]
+    assert morgue(*common, "recheck", "--all", "--delay", "0", cwd=tmp).returncode == 0
+    shown = json.loads(morgue(*common, "show", site.base_url + EN, "--format", "json", cwd=tmp).stdout)
+    assert (shown["access"], shown["status"], shown["versions"]) == ("free", "alive", 1)
+    changed = json.loads(morgue(*common, "report", "changed", "--format", "json", cwd=tmp).stdout)
+    mine = [c for c in changed if c["canonical_url"].endswith(EN)]
+    assert [c["access_changed"] for c in mine] == ["free->subscription, subscription->free"]
+    removed = morgue(*common, "report", "removed", "--format", "json", cwd=tmp)
+    assert EN not in removed.stdout

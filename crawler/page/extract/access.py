@@ -14,8 +14,9 @@ not evidence: free pages carry those too. ``access`` is ``free`` when nothing wa
 
 ``body_complete``: a walled page may still hold the whole text (client-side walls hide it with a
 script; JSON-LD ``articleBody`` or the ``hasPart`` element carries it). When JSON-LD's
-``articleBody`` is clearly longer than the extracted body it becomes the body. Otherwise a walled
-body is complete only when it is long (:data:`COMPLETE_WORDS`); a teaser is not.
+``articleBody`` is clearly longer than the extracted body it becomes the body; when the ``hasPart``
+element holds the walled text, it completes the body. Otherwise a walled body is complete only
+when it is long (:data:`COMPLETE_WORDS`); a teaser is not.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from crawler.page.normalize import clean_text
 
 FREE, METERED, SUBSCRIPTION, REGISTRATION = "free", "metered", "subscription", "registration"
 COMPLETE_WORDS = 350  # a walled page whose body is this long holds the article, not a teaser
+WALLED_PART_WORDS = 100  # JSON-LD hasPart's element holding this much text holds the walled part itself
 LONGER_LD_BODY = 1.2  # JSON-LD articleBody this much longer than the extracted body replaces it
 
 _WALL_TOKEN = re.compile(
@@ -139,13 +141,16 @@ def _ld_flags(page: _Page) -> tuple[bool | None, list[str]]:
 
 
 def _selected_text(tree: Any, selectors: list[str]) -> str:
-    texts = []
+    """The text of the elements JSON-LD's ``hasPart`` names, one paragraph per block."""
+    texts: list[str] = []
     for selector in selectors:
         try:
             matched = CSSSelector(selector)(tree)
         except Exception:  # an invalid selector in the page's JSON-LD
             continue
-        texts.extend(clean_text(el.text_content()) or "" for el in matched)
+        for el in matched:
+            blocks = [b for b in (clean_text(p.text_content()) for p in el.iter("p", "h2", "h3", "li")) if b]
+            texts.extend(blocks or [clean_text(el.text_content()) or ""])
     return "\n\n".join(t for t in texts if t)
 
 
@@ -157,7 +162,7 @@ def _paragraphs(text: str) -> str | None:
 def _teaser_cut(page: _Page, body: str | None) -> str | None:
     """Wall wording in the last blocks of the article region (where a teaser stops)."""
     region = page.region if page.region is not None else page.tree
-    last = list(region.iter("p", "div", "span", "a", "button", "h2", "h3"))[-12:]
+    last = [el for el in region.iter("p", "div", "span", "a", "button", "h2", "h3") if not _hidden(el)][-12:]
     blocks = [clean_text(el.text_content()) or "" for el in last]
     tail = " ".join(b for b in blocks if b and len(b) < 400)
     match = _PAYWALL_RE.search(_norm(tail))
@@ -180,7 +185,7 @@ def detect_access(page: _Page, body: str | None) -> Access:
             if "wall:element" not in evidence and (_PAYWALL_RE.search(_norm(text)) or ld_free is False
                                                    or words(body) < COMPLETE_WORDS):
                 evidence.append("wall:element")
-    cut = _teaser_cut(page, body) if not evidence else None
+    cut = _teaser_cut(page, body) if not evidence and ld_free is not True else None
     if cut:
         evidence.append("wall:phrase-after-teaser")
         wall_text = f"{wall_text} {cut}"
@@ -192,7 +197,9 @@ def detect_access(page: _Page, body: str | None) -> Access:
     ld_body = _paragraphs(raw_body) if isinstance(raw_body, str) else None
     if ld_body and words(ld_body) >= 80 and words(ld_body) > LONGER_LD_BODY * words(body):
         return Access(access=access, evidence=(*evidence, "json-ld:articleBody"), body=ld_body, body_complete=True)
-    hidden = _selected_text(page.tree, selectors) if selectors else ""
-    if words(hidden) >= 150 and words(body) >= 0.8 * words(hidden):
-        return Access(access=access, evidence=(*evidence, "dom:walled-part-present"), body=body, body_complete=True)
+    walled_part = _selected_text(page.tree, selectors) if selectors else ""
+    if words(walled_part) >= WALLED_PART_WORDS:  # the walled part is in the page (hidden by a script or a style)
+        if words(body) < words(walled_part):
+            body = "\n\n".join(part for part in (body, walled_part) if part)
+        return Access(access=access, evidence=(*evidence, "dom:walled-part"), body=body, body_complete=True)
     return Access(access=access, evidence=tuple(evidence), body=body, body_complete=words(body) >= COMPLETE_WORDS)

@@ -49,6 +49,7 @@ import lxml.html
 import trafilatura
 
 from crawler.page.extract import decode_html, extract_article
+from crawler.page.liveness import Observation, classify
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks"
@@ -314,14 +315,14 @@ def load_set(name: str, data: Path, now: datetime, limit: int | None) -> tuple[P
 
 
 def morgue_flagged(article: Any) -> bool:
-    """Paywalled as morgue says it: ``is_paywalled``, or an ``access`` other than free where that exists."""
-    if article.is_paywalled:
-        return True
-    return hasattr(article, "access") and article.access not in (None, "free")
+    """Paywalled as morgue says it: ``is_paywalled`` (a wall keeps part of the article out of the page)."""
+    return bool(article.is_paywalled)
 
 
 def run_morgue(case: Case) -> Fields:
     article = extract_article(case.html, url=case.url, fetched_at=case.fetched_at)
+    observation = Observation(url=case.url, status=200, final_url=case.url, html=case.html, body_length=len(case.html))
+    verdict = classify(observation, main_text=article.main_text, article=article).verdict
     return Fields(
         title=article.title,
         authors=tuple(a.name for a in article.authors),
@@ -337,6 +338,8 @@ def run_morgue(case: Case) -> Fields:
             "alternative_titles": list(getattr(article, "alternative_titles", ()) or ()),
             "is_paywalled": article.is_paywalled,
             "language": article.language,
+            "stored": verdict.is_alive,  # what a crawl would do with the page: archive it, or not (blocked...)
+            "verdict": verdict.value,
         },
     )
 
@@ -614,12 +617,22 @@ def run_set(name: str, root: Path, cases: Sequence[Case], tools: dict[str, Tool]
 
 
 def paywall_stats(results: Iterable[SetResult], tool: str = "morgue") -> dict[str, int]:
-    """Pages the tool flags as paywalled, over all sets; how many of those still have a body; and on fundus
-    how many flagged pages have body F1 >= 0.9 (a full body behind a wrong flag)."""
-    stats = {"pages": 0, "flagged": 0, "flagged_with_body": 0, "fundus_flagged": 0, "fundus_flagged_full_body": 0}
+    """Over all sets: pages behind a wall (``access`` not free) and how many of them are stored with a
+    headline and with a body; pages flagged paywalled (``is_paywalled``: the body is cut by the wall) and
+    how many of those still have a body; on fundus, how many flagged pages have body F1 >= 0.9 (a full
+    body behind a wrong flag)."""
+    keys = ("pages", "not_stored", "walled", "walled_with_title", "walled_stored", "walled_with_body", "flagged",
+            "flagged_with_body", "fundus_flagged", "fundus_flagged_full_body")
+    stats = dict.fromkeys(keys, 0)
     for result in results:
         for row, out in zip(result.rows.get(tool, []), result.outputs.get(tool, []), strict=True):
             stats["pages"] += 1
+            stats["not_stored"] += out.extra.get("stored") is False
+            if out.extra.get("access") not in (None, "free"):
+                stats["walled"] += 1
+                stats["walled_with_title"] += bool(normalise(out.title))
+                stats["walled_stored"] += bool(normalise(out.title)) and out.extra.get("stored") is True
+                stats["walled_with_body"] += bool(normalise(out.body))
             if not out.paywalled:
                 continue
             stats["flagged"] += 1
@@ -756,7 +769,10 @@ def report(result: SetResult, worst: int) -> str:
 
 def paywall_line(stats: dict[str, int]) -> str:
     return (
-        f"paywall (morgue, all sets, {stats['pages']} pages): {stats['flagged']} flagged, "
+        f"walls (morgue, all sets, {stats['pages']} pages): {stats['walled']} behind a wall, "
+        f"{stats['walled_with_title']} with a headline ({stats['walled_stored']} of them stored), "
+        f"{stats['walled_with_body']} with a body; {stats['not_stored']} pages not stored (blocked...); "
+        f"{stats['flagged']} flagged paywalled (body cut), "
         f"{stats['flagged_with_body']} of them with a non-empty body; fundus: {stats['fundus_flagged']} flagged, "
         f"{stats['fundus_flagged_full_body']} of them with body F1 >= 0.9"
     )

@@ -28,6 +28,7 @@ from typing import Any
 from lxml.cssselect import CSSSelector
 
 from crawler.page.extract.context import _Page
+from crawler.page.extract.dom import _in_boilerplate
 from crawler.page.lexicon import PAYWALL_PHRASES
 from crawler.page.normalize import clean_text
 
@@ -38,10 +39,10 @@ LONGER_LD_BODY = 1.2  # JSON-LD articleBody this much longer than the extracted 
 
 _WALL_TOKEN = re.compile(
     r"(?:^|[-_\s])(?:pay-?wall|paid-?(?:wall|content)|reg-?wall|registration-?wall|login-?wall|"
-    r"subscri(?:ption|ber)s?-?(?:wall|only|gate|overlay|teaser)|premium-?(?:wall|barrier|gate|lock|overlay|teaser)|"
+    r"subscri(?:ption|ber)s?-?(?:wall|only|gate|overlay)|premium-?(?:wall|barrier|gate|lock|overlay)|"
     r"piano-?(?:offer|paywall|container|inline)|tp-(?:modal|container|iframe-wrapper)|"
     r"meter(?:ed)?-?(?:wall|modal|banner|gate)|(?:article|content)-?(?:locked|lock|gate|wall)|offer-?wall|"
-    r"abo-?(?:wall|teaser|hinweis|gate)|plus-?(?:wall|teaser|paywall)|locked-?content|hard-?wall|"
+    r"abo-?(?:wall|gate)|plus-?(?:wall|paywall)|locked-?content|hard-?wall|"
     r"access-?wall|wall-?(?:container|overlay|content))(?:$|[-_\s])",
     re.IGNORECASE,
 )
@@ -56,6 +57,13 @@ _METERED_WORDS = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|is-hidden|d-none|hide|visually-hidden|sr-only)(?:\s|$)", re.IGNORECASE)
+_WALL_WORDS = re.compile(
+    r"subscri|abonn|\babo\b|registr|regist|log ?in|sign ?in|anmeld|einlogg|suscri|assin|abbon|premium|"
+    r"weiterlesen|continue reading|lire la suite|seguir leyendo|continua a leggere",
+    re.IGNORECASE,
+)
+WALL_MESSAGE_WORDS = 150  # a "wall" element holding more text than this wraps the article, it is not the wall
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+")
 
 
@@ -93,7 +101,7 @@ def _hidden(el: Any) -> bool:
             return True
         if node.get("hidden") is not None or node.get("aria-hidden") == "true":
             return True
-        if _HIDDEN_STYLE.search(node.get("style") or ""):
+        if _HIDDEN_STYLE.search(node.get("style") or "") or _HIDDEN_CLASS.search(node.get("class") or ""):
             return True
     return False
 
@@ -102,7 +110,7 @@ def _wall_elements(tree: Any) -> list[Any]:
     found = []
     for el in tree.xpath("//body//*[@class or @id]"):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if not _WALL_TOKEN.search(names) or _hidden(el):
+        if not _WALL_TOKEN.search(names) or _hidden(el) or _in_boilerplate(el):
             continue
         if any(_WALL_TOKEN.search(f"{a.get('class') or ''} {a.get('id') or ''}") for a in el.iterancestors()):
             continue  # the outermost wall element speaks for its children
@@ -159,6 +167,13 @@ def _paragraphs(text: str) -> str | None:
     return "\n\n".join(line for line in lines if line) or None
 
 
+def _completed(body: str | None, walled_part: str) -> str | None:
+    """``body`` followed by the walled part's paragraphs it lacks (sentences, not link lists)."""
+    have = set((body or "").split("\n\n"))
+    extra = [p for p in walled_part.split("\n\n") if p not in have and words(p) >= 8]
+    return "\n\n".join([*([body] if body else []), *extra]) or None
+
+
 def _teaser_cut(page: _Page, body: str | None) -> str | None:
     """Wall wording in the last blocks of the article region (where a teaser stops)."""
     region = page.region if page.region is not None else page.tree
@@ -180,11 +195,12 @@ def detect_access(page: _Page, body: str | None) -> Access:
             evidence.append("json-ld:hasPart")
     for el in _wall_elements(page.tree):
         text = clean_text(el.text_content()) or ""
-        if words(text) >= 3 or el.find(".//a") is not None or el.find(".//button") is not None:
-            wall_text = f"{wall_text} {text}"
-            if "wall:element" not in evidence and (_PAYWALL_RE.search(_norm(text)) or ld_free is False
-                                                   or words(body) < COMPLETE_WORDS):
-                evidence.append("wall:element")
+        if words(text) > WALL_MESSAGE_WORDS or not (words(text) >= 3 or el.find(".//a") is not None):
+            continue
+        wall_text = f"{wall_text} {text}"
+        says_wall = _PAYWALL_RE.search(_norm(text)) or (_WALL_WORDS.search(text) and words(body) < COMPLETE_WORDS)
+        if "wall:element" not in evidence and (says_wall or ld_free is False):
+            evidence.append("wall:element")
     cut = _teaser_cut(page, body) if not evidence and ld_free is not True else None
     if cut:
         evidence.append("wall:phrase-after-teaser")
@@ -199,7 +215,7 @@ def detect_access(page: _Page, body: str | None) -> Access:
         return Access(access=access, evidence=(*evidence, "json-ld:articleBody"), body=ld_body, body_complete=True)
     walled_part = _selected_text(page.tree, selectors) if selectors else ""
     if words(walled_part) >= WALLED_PART_WORDS:  # the walled part is in the page (hidden by a script or a style)
-        if words(body) < words(walled_part):
-            body = "\n\n".join(part for part in (body, walled_part) if part)
+        if words(body) < COMPLETE_WORDS:  # the body is the visible teaser: the walled paragraphs complete it
+            body = _completed(body, walled_part)
         return Access(access=access, evidence=(*evidence, "dom:walled-part"), body=body, body_complete=True)
     return Access(access=access, evidence=tuple(evidence), body=body, body_complete=words(body) >= COMPLETE_WORDS)

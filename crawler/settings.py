@@ -25,6 +25,8 @@ import os
 BOT_NAME = "morgue"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl news|recheck` runs `morgue crawl|recheck` (crawler.app.scrapy_commands.crawl)
+COMMANDS_MODULE = "crawler.app.scrapy_commands"
 
 USER_AGENT = "morgue/0.1 (news archiver; +https://pypi.org/project/morgue/)"
 ROBOTSTXT_OBEY = True

@@ -199,12 +199,15 @@ def _reads_like_a_lead(text: str) -> bool:
 
 _SUMMARY_TAGS = frozenset(("p", "div", "span", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "section", "header"))
 _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
-_SUMMARY_CONTEXT_ATTR = re.compile(r"caption|credit|legend|byline|author|comment|related|teaser-?list", re.I)
+_SUMMARY_CONTEXT_ATTR = re.compile(
+    r"(?:^|[-_])(?:\w*caption|credits?|legend|byline|authors?|comments?|related|teaser-?list)(?:$|[-_])", re.I
+)
 
 
-def _summaries(page: _Page) -> list[list[str]]:
-    """The summaries the page declares (og/twitter/meta description, JSON-LD description), as word lists."""
-    found: list[list[str]] = []
+def _summaries(page: _Page) -> list[tuple[list[str], int]]:
+    """The summaries the page declares (og/twitter/meta description, JSON-LD description), as word lists
+    with their length in characters."""
+    found: list[tuple[list[str], int]] = []
     for text in (
         _meta(page.meta, "og:description"),
         _meta(page.meta, "description"),
@@ -212,8 +215,8 @@ def _summaries(page: _Page) -> list[list[str]]:
         _ld_str(page.ld.get("description")),
     ):
         words = _words(text)
-        if len(words) >= 6 and words not in found:
-            found.append(words)
+        if len(words) >= 6 and text and words not in (f[0] for f in found):
+            found.append((words, len(text)))
     return found
 
 
@@ -260,10 +263,11 @@ def _is_body_paragraph(el: Any) -> bool:
 def _shown_summary(page: _Page, title_key: str) -> str | None:
     """The declared summary where the page shows it as a standfirst after the headline: the element whose
     text is the og/meta/JSON-LD description, unless it is merely the body's first paragraph."""
-    summaries = _summaries(page)
-    if not summaries:
+    declared = _summaries(page)
+    if not declared:
         return None
-    lengths = [len(" ".join(s)) for s in summaries]
+    summaries = [words for words, _ in declared]
+    lengths = [length for _, length in declared]
     low, high = 0.5 * min(lengths), 2 * max(lengths) + 60
     body = page.tree.find("body")
     after_h1 = page.h1 is None
@@ -308,7 +312,9 @@ def _summary_context_ok(el: Any) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in ("a", "figure", "figcaption", "body"):
             return node.tag == "body"
-        if _SUMMARY_CONTEXT_ATTR.search(_classes(node)):
+        if node.tag in ("article", "main"):
+            break
+        if any(_SUMMARY_CONTEXT_ATTR.search(token) for token in _classes(node).split()):
             return False
     return not _in_boilerplate(el)
 

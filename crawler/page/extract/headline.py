@@ -6,6 +6,8 @@ import re
 from collections import Counter
 from typing import Any
 
+from lxml import etree
+
 from crawler.page.boilerplate import is_boilerplate
 from crawler.page.extract.context import _Page, _visually_hidden
 from crawler.page.extract.dom import _LEAD_ATTR, _classes, _in_boilerplate, _text
@@ -204,10 +206,10 @@ _SUMMARY_CONTEXT_ATTR = re.compile(
 )
 
 
-def _summaries(page: _Page) -> list[tuple[list[str], int]]:
-    """The summaries the page declares (og/twitter/meta description, JSON-LD description), as word lists
-    with their length in characters."""
-    found: list[tuple[list[str], int]] = []
+def _summaries(page: _Page) -> list[tuple[list[str], str]]:
+    """The summaries the page declares (og/twitter/meta description, JSON-LD description): word lists and
+    texts."""
+    found: list[tuple[list[str], str]] = []
     for text in (
         _meta(page.meta, "og:description"),
         _meta(page.meta, "description"),
@@ -216,7 +218,7 @@ def _summaries(page: _Page) -> list[tuple[list[str], int]]:
     ):
         words = _words(text)
         if len(words) >= 6 and text and words not in (f[0] for f in found):
-            found.append((words, len(text)))
+            found.append((words, text))
     return found
 
 
@@ -267,17 +269,9 @@ def _shown_summary(page: _Page, title_key: str) -> str | None:
     if not declared:
         return None
     summaries = [words for words, _ in declared]
-    lengths = [length for _, length in declared]
-    low, high = 0.5 * min(lengths), 2 * max(lengths) + 60
-    body = page.tree.find("body")
-    after_h1 = page.h1 is None
-    for el in (body if body is not None else page.tree).iter():
-        if el is page.h1:
-            after_h1 = True
-            continue
-        if not after_h1 or el.tag not in _SUMMARY_TAGS or not (low <= len(el.text_content()) <= high):
-            continue
-        words = _words(_text(el))
+    high = 2 * max(len(text) for _, text in declared) + 60
+    for el in _summary_candidates(page, [text for _, text in declared]):
+        words = _words(_text(el)) if len(el.text_content()) <= high else []
         score = _summary_match(words, summaries) if words else 0.0
         if not score:
             continue
@@ -290,6 +284,41 @@ def _shown_summary(page: _Page, title_key: str) -> str | None:
         if text_key(text) != title_key and _reads_like_a_lead(text):
             return text
     return None
+
+
+_FOLLOWING_TEXT = etree.XPath("following::text()[contains(., $word)]")
+_INNER_TEXT = etree.XPath("//body//text()[contains(., $word)]")
+
+
+def _summary_candidates(page: _Page, texts: list[str]) -> list[Any]:
+    """The blocks after the headline (not longer than twice a summary) that hold a text with the longest
+    word of a declared summary: in document order, each block before the blocks inside it."""
+    high = 2 * max(len(t) for t in texts) + 60
+    seen: set[Any] = set()
+    found: list[Any] = []
+    for text in texts:
+        word = max(_WORD.findall(text), key=len)
+        nodes = _FOLLOWING_TEXT(page.h1, word=word) if page.h1 is not None else _INNER_TEXT(page.tree, word=word)
+        for node in nodes:
+            el = node.getparent()
+            if el is None:
+                continue
+            if node.is_tail:
+                el = el.getparent()
+            chain = []
+            while el is not None and el.tag not in ("body", "html", "article", "main"):
+                if len(el.text_content()) > high:
+                    break
+                if el.tag in _SUMMARY_TAGS:
+                    chain.append(el)
+                el = el.getparent()
+            for block in reversed(chain):  # outermost first
+                if block not in seen:
+                    seen.add(block)
+                    found.append(block)
+        if found:
+            break
+    return found
 
 
 def _innermost_match(el: Any, score: float, summaries: list[list[str]]) -> Any:

@@ -109,3 +109,24 @@ def test_description_repeated_in_a_caption_is_not_the_lead() -> None:
     body = f"<article><h1>Stadtrat sagt Ja</h1>{figure}{PARAGRAPHS}</article>"
     article = extract_article(_page(head, body), url=URL)
     assert article.lead is None
+
+
+def test_description_in_numbered_body_paragraph_classes_is_not_a_lead() -> None:
+    head = _og("og:description", SUMMARY)
+    paragraphs = "".join(
+        f'<p class="par{i}">Absatz {i}: ein langer Absatz des Textes mit genug Wörtern, damit er als Teil des '
+        f"Textes zählt und der Extraktor ihn behält, samt Einzelheiten.</p>"
+        for i in range(2, 7)
+    )
+    body = f'<article><h1>Stadtrat sagt Ja</h1><p class="par1">{SUMMARY}</p>{paragraphs}</article>'
+    assert extract_article(_page(head, body), url=URL).lead is None
+
+
+def test_crosshead_after_the_first_body_paragraph_is_not_the_lead() -> None:
+    first = (
+        '<p class="body-text">Der Stadtrat hat am Dienstagabend nach einer langen und hitzigen Debatte über '
+        "Schulen, Straßen und Schwimmbäder den Haushalt für das kommende Jahr mit knapper Mehrheit beschlossen.</p>"
+    )
+    crosshead = '<div data-component="subheadline-block"><h2>Was bedeutet das für die Bürger?</h2></div>'
+    body = f"<article><h1>Stadtrat sagt Ja</h1>{first}{crosshead}{PARAGRAPHS}</article>"
+    assert extract_article(_page(body=body), url=URL).lead is None

@@ -240,7 +240,7 @@ def _summary_match(words: list[str], summaries: list[list[str]]) -> float:
 def _signature(el: Any) -> tuple[tuple[str, str], ...]:
     """The element's tag and class with its parent's and grandparent's: how the page styles a text block."""
     nodes = [el, *list(el.iterancestors())[:2]]
-    return tuple((str(n.tag), n.get("class") or "") for n in nodes)
+    return tuple((str(n.tag), re.sub(r"\d+", "#", n.get("class") or "")) for n in nodes)  # "par1", "par2"...
 
 
 def _is_body_paragraph(el: Any) -> bool:
@@ -252,6 +252,8 @@ def _is_body_paragraph(el: Any) -> bool:
         return False
     if any(a.tag in ("strong", "b") or a.tag in _HEADINGS for a in el.iterancestors()):
         return False
+    if any((n.get("itemprop") or "") == "articleBody" for n in (el, *el.iterancestors("p"))):
+        return True
     signature = _signature(el)
     same = 0
     for other in el.xpath(f"following::{el.tag}[position() <= 40]"):
@@ -370,7 +372,7 @@ def _lead(page: _Page, title: str | None) -> str | None:
             continue
         if tag == "p" and after_h1 and len(el.text_content()) > 150:
             long_paragraphs += 1
-            if long_paragraphs > 2:
+            if long_paragraphs > 2 or _is_body_paragraph(el):
                 break  # the body has started: a standfirst comes before it
         attrs = f"{el.get('class') or ''} {el.get('itemprop') or ''} {el.get('data-component') or ''}"
         if not after_h1 or not any(_LEAD_ATTR.search(token) for token in attrs.split()):
@@ -401,3 +403,4 @@ def _lead(page: _Page, title: str | None) -> str | None:
     if shared_header or len(strong) >= 0.8 * len(text):
         return text
     return None
+

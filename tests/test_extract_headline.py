@@ -130,3 +130,10 @@ def test_crosshead_after_the_first_body_paragraph_is_not_the_lead() -> None:
     crosshead = '<div data-component="subheadline-block"><h2>Was bedeutet das für die Bürger?</h2></div>'
     body = f"<article><h1>Stadtrat sagt Ja</h1>{first}{crosshead}{PARAGRAPHS}</article>"
     assert extract_article(_page(body=body), url=URL).lead is None
+
+
+def test_synopsis_block_under_the_headline_is_the_lead() -> None:
+    synopsis = "Der Stadtrat hat den Haushalt beschlossen; Schulen und Straßen bekommen mehr Geld, die Bäder weniger."
+    block = f'<div class="art_synopsis"><div>{synopsis}</div></div>'
+    body = f"<article><h1>Stadtrat sagt Ja</h1>{block}{PARAGRAPHS}</article>"
+    assert extract_article(_page(body=body), url=URL).lead == synopsis

@@ -70,7 +70,7 @@ def _headline_hints(page: _Page) -> list[str]:
 
 def _site_names(headlines: list[str], site_name: str | None) -> list[list[str]]:
     """Site names as word lists: og:site_name, and what one headline of the page adds to another as a
-    separated prefix or suffix ("X - WELT" where JSON-LD says "X")."""
+    separated prefix or suffix ("X - Daily Example" where JSON-LD says "X")."""
     names = [_words(site_name)] if site_name else []
     keys = [text_key(h) for h in headlines]
     for key in keys:

@@ -119,7 +119,8 @@ def _kicker(h1: Any) -> Any:
     if len(children) < 2:
         return None
     first = children[0]
-    if _KICKER_ATTR.search(_classes(first)) and len(_text(first)) < len(_text(h1)) / 2:
+    kicker_class = any(_KICKER_ATTR.search(token) for token in _classes(first).split())
+    if kicker_class and len(_text(first)) < len(_text(h1)) / 2:
         return first
     return None
 
@@ -145,7 +146,7 @@ def _h1_title(h1: Any, declared: list[str]) -> str | None:
     if not full:
         return None
     full_words = _words(full)
-    for title in declared:
+    for title in declared if len(h1) else ():
         if _words(title) == full_words:
             return title  # the same words: the page's own punctuation between kicker and headline
     kicker = _kicker(h1)

@@ -35,7 +35,7 @@ from crawler.page.extract.context import _Page, _pick_h1, _region
 from crawler.page.extract.dates import _Dated, _htmldate, _modified, _published
 from crawler.page.extract.decoding import decode_html
 from crawler.page.extract.dom import _first, _safe
-from crawler.page.extract.headline import _lead, _title
+from crawler.page.extract.headline import _alternative_titles, _lead, _title
 from crawler.page.extract.images import _images
 from crawler.page.extract.overrides import (
     OVERRIDE_FIELDS,
@@ -131,6 +131,7 @@ def _extract(tree: Any, url: str, fetched_at: datetime | None, overrides: dict[s
         url=url,
         canonical_url=canonical,
         title=title,
+        alternative_titles=_safe(lambda: _alternative_titles(page, title, site_name), ()),
         lead=lead,
         body=body,
         section=section or _safe(lambda: _section(page, title, site_name), None),

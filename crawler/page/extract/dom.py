@@ -47,7 +47,7 @@ _CAPTION_ATTR = re.compile(r"(^|[-_\s])(caption|legende|légende|legend|leyenda|
 _LEAD_ATTR = re.compile(
     r"(?:^|[-_])(?:chapo|chapeau|chap|standfirst|lead|lede|leadtext|intro|introduction|summary|dek|deck|"
     r"teaser|teasertext|description|subtitle|subheadline|sub-?headline|excerpt|sapo|entradilla|bajada|"
-    r"sumario|vorspann|abstract|strapline|heading-?sub)(?:$|[-_])",
+    r"sumario|vorspann|abstract|strapline|synopsis|heading-?sub)(?:$|[-_])",
     re.IGNORECASE,
 )
 _BYLINE_ATTR = re.compile(r"byline|author|auteur|autor|signature|writer|firma|verfasser", re.IGNORECASE)

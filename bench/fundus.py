@@ -38,7 +38,15 @@ def article_text(block: dict[str, Any]) -> ArticleText:
     paragraphs = [p for p in body.get("summary") or [] if p.strip()]
     for section in body.get("sections") or []:
         paragraphs += [p for p in section.get("paragraphs") or [] if p.strip()]
-    return ArticleText(title=(block.get("title") or "").strip(), paragraphs=tuple(paragraphs))
+    headings = [h for section in body.get("sections") or [] for h in _strings(section.get("headline")) if h.strip()]
+    return ArticleText(title=(block.get("title") or "").strip(), paragraphs=tuple(paragraphs),
+                       headings=tuple(headings))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value or [] if isinstance(v, str)]
 
 
 def load_country(folder: Path) -> list[Page]:

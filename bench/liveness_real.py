@@ -1,12 +1,13 @@
 """Removal detection on real page chrome: the Fundus-layout page set, archived, then removed or not.
 
-    python -m bench.liveness_real [--data DIR] [--limit N] [--seed S] [--json OUT] [--keep DIR]
+    python -m bench.liveness_real [--data DIR] [--limit N] [--seed S] [--every] [--json OUT] [--keep DIR]
                                                                             (from the repository root)
 
 Every page of the set (``--data``, default ``<repo>/../shared/benchmarks/fundus-dev``; see its
 README.md) becomes two cases, each on its own virtual host ``p<NNN><r|c>.<original host>`` (mapped to
 127.0.0.1 through ``MORGUE_HOSTS``, path and query as in the page's original URL): one removal
-scenario and one control, dealt round-robin over the pages in an order shuffled by ``--seed``.
+scenario and one control, dealt round-robin over the pages in an order shuffled by ``--seed``
+(``--every``: all nine scenarios on every page, nine hosts a page).
 
 1. The pages are served as fetched (rehosted: their own absolute URLs, rel=canonical and og:url point
    at the served URL; charset declared UTF-8) and archived by a real ``morgue crawl --delay 0`` from a
@@ -168,11 +169,27 @@ def deal(pages: list[Page], seed: int) -> list[Case]:
         removal = Case(page, REMOVALS[k % len(REMOVALS)], f"p{i:03d}r.{host}", keep_headline=rng.random() < 0.5)
         control = Case(page, CONTROLS[k % len(CONTROLS)], f"p{i:03d}c.{host}")
         cases += [removal, control]
+    _languages_and_notices(cases, rng)
+    return cases
+
+
+def deal_every(pages: list[Page], seed: int) -> list[Case]:
+    """Every scenario on every page, each on its own host (``--every``)."""
+    rng = random.Random(seed)
+    cases = []
+    for i, page in enumerate(pages):
+        host = urlsplit(page.url).hostname or "site.invalid"
+        for j, scenario in enumerate((*REMOVALS, *CONTROLS)):
+            cases.append(Case(page, scenario, f"p{i:03d}s{j}.{host}", keep_headline=rng.random() < 0.5))
+    _languages_and_notices(cases, rng)
+    return cases
+
+
+def _languages_and_notices(cases: list[Case], rng: random.Random) -> None:
     for case in cases:
         case.lang = v.lang_of(case.page.html)
         if case.scenario == "removal_notice":
             case.notice = rng.choice(v.phrase(v.NOTICES, case.lang))
-    return cases
 
 
 def served_url(case: Case, port: int) -> str:
@@ -408,13 +425,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages (after the shuffle)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write every case's row here")
+    parser.add_argument("--every", action="store_true", help="every scenario on every page (9 cases a page)")
     parser.add_argument("--keep", type=Path, help="work in this folder (kept) instead of a temporary one")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     pages = load_pages(args.data)
-    cases = deal(pages, args.seed)
-    if args.limit is not None:
-        cases = cases[: 2 * args.limit]
+    if args.every:
+        cases = deal_every(pages[: args.limit], args.seed)
+    else:
+        cases = deal(pages, args.seed)[: None if args.limit is None else 2 * args.limit]
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

@@ -102,16 +102,18 @@ def phrase(table: dict[str, Any], lang: str) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class ArticleText:
-    """What the expected values say is the article: the headline and the body paragraphs."""
+    """What the expected values say is the article: the headline, the body paragraphs, the section headings."""
 
     title: str
     paragraphs: tuple[str, ...]
+    headings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Located:
     headline: HtmlElement | None
     paragraphs: list[HtmlElement]  # in document order, without duplicates
+    headings: list[HtmlElement]  # section headings inside the body
     scripts: list[HtmlElement]  # scripts that carry body text
     missing: int  # paragraphs not found
 
@@ -214,7 +216,22 @@ def locate(doc: HtmlElement, article: ArticleText) -> Located:
     order = {el: i for i, el in enumerate(doc.iter())}
     found = [el for el in found if el is not headline and not _inside(el, headline)]
     found.sort(key=lambda el: order[el])
-    return Located(headline, _outermost(found), _body_scripts(doc, keys), missing)
+    headings = _find_headings(elements, article.headings, [headline, *found])
+    return Located(headline, _outermost(found), sorted(headings, key=lambda el: order[el]),
+                   _body_scripts(doc, keys), missing)
+
+
+def _find_headings(
+    elements: list[tuple[HtmlElement, str]], headings: tuple[str, ...], taken: list[HtmlElement | None]
+) -> list[HtmlElement]:
+    """The smallest element holding each section heading (and little else), outside what is already found."""
+    out: list[HtmlElement] = []
+    for heading in headings:
+        key = squash(heading)
+        el = _smallest(elements, key, 2 * len(key) + 20) if key else None
+        if el is not None and el not in out and not any(el is t or _inside(el, t) for t in taken):
+            out.append(el)
+    return out
 
 
 def _inside(el: HtmlElement, other: HtmlElement | None) -> bool:
@@ -276,7 +293,7 @@ def strip_article(html: str, article: ArticleText) -> str:
     """The page's chrome: the headline, the body paragraphs and the scripts carrying them removed."""
     doc = parse(html)
     found = locate(doc, article)
-    _drop([found.headline, *found.paragraphs, *found.scripts])
+    _drop([found.headline, *found.paragraphs, *found.headings, *found.scripts])
     _drop_copies(doc, article)
     return serialize(doc)
 
@@ -288,7 +305,7 @@ def soft_404(html: str, article: ArticleText, lang: str) -> str:
     found = locate(doc, article)
     box = lxml.html.fragment_fromstring(f"<div class=\"error-page\"><h1>{heading}</h1><p>{sentence}</p></div>")
     _put_where(doc, found, box)
-    _drop([found.headline, *found.paragraphs, *found.scripts])
+    _drop([found.headline, *found.paragraphs, *found.headings, *found.scripts])
     _drop_copies(doc, article)
     _set_title(doc, heading)
     return serialize(doc)
@@ -304,7 +321,7 @@ def removal_notice(html: str, article: ArticleText, notice: str, *, keep_headlin
         box.tail = None
     else:
         _put_where(doc, found, box)
-    _drop([*found.paragraphs, *found.scripts, None if keep_headline else found.headline])
+    _drop([*found.paragraphs, *found.headings, *found.scripts, None if keep_headline else found.headline])
     _drop_copies(doc, article)
     return serialize(doc)
 
@@ -343,7 +360,7 @@ def paywalled(html: str, article: ArticleText, wall: str) -> str:
         found.paragraphs[1].addnext(box)
     else:
         doc.body.append(box)
-    _drop([*found.paragraphs[2:], *found.scripts])
+    _drop([*found.paragraphs[2:], *_after(doc, found.headings, box), *found.scripts])
     ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
           "isAccessibleForFree": False}
     script = lxml.html.fragment_fromstring("<script type=\"application/ld+json\"></script>")
@@ -383,6 +400,11 @@ def _put_where(doc: HtmlElement, found: Located, box: HtmlElement) -> None:
         box.tail = None
     else:
         doc.body.insert(0, box)
+
+
+def _after(doc: HtmlElement, elements: list[HtmlElement], anchor: HtmlElement) -> list[HtmlElement]:
+    order = {el: i for i, el in enumerate(doc.iter())}
+    return [el for el in elements if order.get(el, -1) > order[anchor]]
 
 
 def _set_title(doc: HtmlElement, text: str) -> None:

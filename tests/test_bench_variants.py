@@ -21,6 +21,7 @@ PAGE = """<!DOCTYPE html>
 <div class="body">
 <p>Die alte Brücke über den Fluss bleibt ab Montag für drei Wochen gesperrt.</p>
 <p>Der Verkehr wird über die <a href="/umleitung">Umleitung</a> im Norden geführt.</p>
+<h2>Fußweg bleibt offen</h2>
 <p>Fußgänger dürfen die Brücke weiterhin benutzen, teilte die Stadt mit.</p>
 </div>
 </article></main>
@@ -35,6 +36,7 @@ ARTICLE = v.ArticleText(
         "Der Verkehr wird über die Umleitung im Norden geführt.",
         "Fußgänger dürfen die Brücke weiterhin benutzen, teilte die Stadt mit.",
     ),
+    headings=("Fußweg bleibt offen",),
 )
 
 
@@ -47,6 +49,7 @@ def test_locate_finds_headline_paragraphs_and_the_script_carrying_the_body() -> 
     assert found.headline is not None and found.headline.tag == "h1"
     assert [p.tag for p in found.paragraphs] == ["p", "p", "p"]
     assert found.missing == 0
+    assert [h.text for h in found.headings] == ["Fußweg bleibt offen"]
     assert len(found.scripts) == 1 and "articleBody" in found.scripts[0].text
 
 
@@ -61,6 +64,7 @@ def test_strip_article_keeps_the_chrome_only() -> None:
     text = text_of(out)
     assert "Lokales" in text and "Mehr aus der Region" in text and "© Tagblatt" in text
     assert "Brücke gesperrt" not in text and "Umleitung" not in text and "Fußgänger" not in text
+    assert "Fußweg bleibt offen" not in text
     assert "articleBody" not in out
     assert "<title>Brücke gesperrt | Tagblatt</title>" in out  # an emptied template keeps its title
 
@@ -122,6 +126,7 @@ def test_paywalled_cuts_after_two_paragraphs_and_declares_it() -> None:
     doc = v.parse(out)
     text = text_of(out)
     assert ARTICLE.paragraphs[0] in text and "Umleitung" in text and "Fußgänger" not in text
+    assert "Fußweg bleibt offen" not in text  # a section heading after the cut goes with its section
     assert doc.xpath("//div[@class='paywall']/text()") == ["Jetzt abonnieren und weiterlesen."]
     lds = [json.loads(s.text) for s in doc.xpath("//script[@type='application/ld+json']")]
     assert {"isAccessibleForFree": False}.items() <= lds[-1].items()

@@ -107,6 +107,16 @@ def test_show_and_export(archive: str, tmp_path: Path) -> None:
     assert {"url", "canonical_url", "removed_at", "versions", "images", "first_seen_at"} <= set(rows[0])
 
 
+def test_extract_several_pages_prints_json_lines_and_goes_on_after_a_bad_one(tmp_path: Path) -> None:
+    other = tmp_path / "short.html"
+    other.write_text("<html><body><h1>Titre</h1><p>Un texte.</p></body></html>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["extract", str(SEED), str(tmp_path / "missing.html"), str(other)])
+    assert result.exit_code == 1  # one page could not be read
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["source"] for line in lines] == [str(SEED), str(tmp_path / "missing.html"), str(other)]
+    assert lines[0]["article"]["title"] and "error" in lines[1] and lines[2]["liveness"]["verdict"] == "alive"
+
+
 def test_extract_a_saved_page_without_a_database(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,

@@ -824,21 +824,40 @@ def diff(state: State, url: str, versions: tuple[int, ...], fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("file_or_url")
-@click.option("--url", "page_url", help="The page's URL, when FILE_OR_URL is a file.")
+@click.argument("files_or_urls", nargs=-1, required=True)
+@click.option("--url", "page_url", help="The page's URL, when a single FILE_OR_URL is a file.")
 @pass_state
-def extract(state: State, file_or_url: str, page_url: str | None) -> None:
-    """Print the normalised article and the liveness verdict of a page as JSON (no database).
+def extract(state: State, files_or_urls: tuple[str, ...], page_url: str | None) -> None:
+    """Print the normalised article and the liveness verdict of pages as JSON (no database).
+
+    One page: an indented JSON object. Several: one JSON object per line (JSON Lines), each with
+    its "source" (the file or URL), in one process; a page that cannot be read is a line with an
+    "error" and the others go on (exit code 1 at the end).
 
     Example: morgue extract saved.html --url https://www.rfi.fr/fr/article
+             morgue extract pages/*.html > fields.jsonl
     """
     from crawler.app.page_report import inspect_page
 
-    try:
-        result = inspect_page(file_or_url, url=page_url, now=datetime.now(UTC))
-    except (OSError, ValueError) as exc:
-        raise UsageFailure(f"{file_or_url}: {exc}") from None
-    click.echo(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2))
+    if page_url and len(files_or_urls) > 1:
+        raise UsageFailure("--url: only with a single FILE_OR_URL")
+    if len(files_or_urls) == 1:
+        try:
+            result = inspect_page(files_or_urls[0], url=page_url, now=datetime.now(UTC))
+        except (OSError, ValueError) as exc:
+            raise UsageFailure(f"{files_or_urls[0]}: {exc}") from None
+        click.echo(json.dumps(to_jsonable(result), ensure_ascii=False, indent=2))
+        return
+    failed = 0
+    for item in files_or_urls:
+        try:
+            record: dict[str, Any] = {"source": item, **inspect_page(item, url=None, now=datetime.now(UTC))}
+        except (OSError, ValueError) as exc:
+            failed += 1
+            record = {"source": item, "error": str(exc)}
+        click.echo(json.dumps(to_jsonable(record), ensure_ascii=False))
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

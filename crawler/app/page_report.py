@@ -51,6 +51,7 @@ def inspect_page(file_or_url: str, *, url: str | None, now: datetime) -> dict[st
             body_length=len(data),
         ),
         main_text=article.main_text if article else None,
+        article=article,
     )
     return {
         "liveness": {

@@ -181,6 +181,9 @@ def _job(state: State, run: Callable[[], Any], what: str) -> None:
         raise UsageFailure(f"database: {exc}") from None
     except RunNotClosedError as exc:  # the job ran, the database went away before its end was recorded
         raise click.ClickException(f"database: {exc}") from None
+    if not summary.run:  # the run's row could not be read back (the database went away at the end)
+        problem = summary.stats.get("morgue/database_error") or f"finish reason: {summary.finish_reason}"
+        raise click.ClickException(f"{what}: the run's record could not be read: {problem}")
     status = summary.run.get("status")
     if not state.quiet or status != "succeeded":
         _print_run(summary.run, err=status != "succeeded")

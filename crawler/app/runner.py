@@ -125,8 +125,11 @@ def _run(
     finally:
         if lock is not None:
             lock.release()
-    with Session() as session:
-        summary = run_summary(session, run_id) or {}
+    try:
+        with Session() as session:
+            summary = run_summary(session, run_id) or {}
+    except OperationalError:  # the database went away after the run was closed: the caller says so
+        summary = {}
     engine.dispose()
     return RunSummary(run=summary, finish_reason=reason, stats=stats)
 

@@ -47,7 +47,7 @@ def _site_keys(page: _Page) -> set[tuple[str, ...]]:
 
 
 def _is_site(name: str, site: set[tuple[str, ...]]) -> bool:
-    """"MDR Region" for the site "MDR", "Example.com" for example.com: the outlet, not a person."""
+    """The outlet, not a person: "Outlet Region" for the site "Outlet", "Example.com" for example.com."""
     key = _tokens(name)
     return bool(key) and any(key[: len(s)] == s or s[: len(key)] == key for s in site)
 
@@ -66,7 +66,7 @@ def _whole_name(raw: str | None) -> str | None:
 
 
 def _agencies_only(raw: str | None) -> list[str]:
-    """"Par AFP", "dpa", "AFP/Reuters": the agencies a byline names when it names nobody else."""
+    """The agencies a byline names when it names nobody else: "Par AFP", "dpa", "AFP/Reuters"."""
     text = _whole_name(raw)
     if not text:
         return []

@@ -106,3 +106,86 @@ def test_last_updated_is_not_a_name() -> None:
         f"</div>{PARAGRAPHS}</article>"
     )
     assert _names(_page("", body)) == ["Jane Doe"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Image captions and credits
+# --------------------------------------------------------------------------------------------------
+
+
+def _images(body: str, head: str = "") -> list[tuple[str | None, str | None]]:
+    html = _page(head, f"<article><h1>A story</h1>{body}{PARAGRAPHS}</article>")
+    return [(i.caption, i.credit) for i in extract_article(html, url=URL).images]
+
+
+def test_caption_block_without_figure_element() -> None:
+    body = (
+        '<div class="media"><div class="media-inner"><img src="/a.jpg" alt=""></div>'
+        '<div class="info"><div class="caption"><p><span>Workers repair the old bridge.</span></p></div></div></div>'
+        '<div class="pic"><picture><img src="/b.jpg"></picture><figcaption>Foto: Jane Roe/Agency</figcaption></div>'
+    )
+    assert _images(body) == [("Workers repair the old bridge.", None), (None, "Jane Roe/Agency")]
+
+
+def test_credit_in_its_own_child_of_the_figcaption() -> None:
+    body = (
+        '<figure><img src="/a.jpg"><figcaption><span>The harbour at dawn.</span><span>Agency/Max Muster</span>'
+        "</figcaption></figure>"
+        '<figure><img src="/b.jpg"><figcaption><p>The quay. <cite>(Image: Newswire)</cite></p></figcaption></figure>'
+        '<figure><img src="/c.jpg"><small>© Town Council</small><figcaption>The town hall.</figcaption></figure>'
+        '<figure><img src="/d.jpg"><figcaption>The pier. <span>Photo by Jane Roe</span></figcaption></figure>'
+    )
+    assert _images(body) == [
+        ("The harbour at dawn.", "Agency/Max Muster"),
+        ("The quay.", "Newswire"),
+        ("The town hall.", "Town Council"),
+        ("The pier.", "Jane Roe"),
+    ]
+
+
+def test_credit_from_data_attributes_and_next_to_the_figure() -> None:
+    body = (
+        '<div class="lead"><img src="/a.jpg" data-caption="The old mill." data-source="Jane Roe/Agency"></div>'
+        '<div class="teaser-image"><div><figure><img src="/b.jpg"><figcaption>The new mill.</figcaption></figure>'
+        '</div><div class="image-meta"><div class="image-copyright">picture alliance/Agency | Max Muster</div></div>'
+        "</div>"
+    )
+    assert _images(body) == [
+        ("The new mill.", "picture alliance/Agency | Max Muster"),
+        ("The old mill.", "Jane Roe/Agency"),
+    ]
+
+
+def test_credit_after_the_alt_text_in_the_image_title() -> None:
+    body = '<div class="lead-media"><img src="/a.jpg" alt="The river" title="The river | Agency/Jane Roe"></div>'
+    body += '<figure><img src="/b.jpg" alt="The lake" title="The lake | Agency/Max Muster"></figure>'
+    assert _images(body) == [("The lake", "Agency/Max Muster")]
+
+
+def test_json_ld_image_object_fills_caption_and_credit() -> None:
+    head = _ld(
+        {
+            "@type": "NewsArticle",
+            "headline": "A story",
+            "image": [
+                {
+                    "@type": "ImageObject",
+                    "url": "https://cdn.example.test/img/harbour.jpg?w=1200",
+                    "caption": "The harbour at dawn.",
+                    "creditText": "Jane Roe/Agency",
+                },
+                {"@type": "ImageObject", "url": "https://cdn.example.test/img/quay.jpg", "caption": "The quay."},
+            ],
+        }
+    )
+    body = '<figure><img src="https://cdn.example.test/img/harbour.jpg?w=600"></figure>'
+    assert _images(body, head) == [("The harbour at dawn.", "Jane Roe/Agency"), ("The quay.", None)]
+
+
+def test_author_portrait_is_not_an_image_of_the_story() -> None:
+    body = (
+        '<figure><a rel="author" href="/authors/jane"><img src="/jane.jpg" alt="Jane Doe"></a>'
+        "<figcaption><address>By Jane Doe</address><time>2 May 2024</time></figcaption></figure>"
+        '<figure><img src="/a.jpg"><figcaption>The harbour.</figcaption></figure>'
+    )
+    assert _images(body) == [("The harbour.", None)]

@@ -1,33 +1,63 @@
-"""Images with their captions and credits: figures, figcaptions, Microdata and JSON-LD."""
+"""Images with their captions and credits: figures, figcaptions, Microdata and JSON-LD.
+
+A figure is a ``<figure>``, or the smallest block around a caption (``<figcaption>`` outside a figure, a
+``caption``/``legende``... class) or an image with ``data-caption``/``data-credit`` that holds exactly one
+image. Its credit is an element with a credit class (``credit``, ``copyright``, ``image-author``...), a
+``<cite>`` or a child that starts with a credit label ("Foto:", "©", "Photo by") in the caption, the short
+second half of a two-part caption, a ``data-credit``/``data-copyright``... attribute, an element with a
+credit class right next to the figure, the part of ``<img title>`` after "alt | ", or the trailing "(Photo:
+X)" of the caption. JSON-LD ImageObjects (``caption``, ``creditText``, ``copyrightHolder``, ``author``,
+``copyrightNotice``) fill what the page lacks, matched by URL, and the article's own image is added when the
+page shows no figure.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from crawler.core.items import Image
 from crawler.core.urls import absolute
 from crawler.page.extract.context import _Page
-from crawler.page.extract.dom import _CAPTION_ATTR, _CREDIT_ATTR, _REGION_TAGS, _classes, _in_boilerplate, _text
-from crawler.page.extract.structured import _ld_str, _meta
+from crawler.page.extract.dom import _CAPTION_ATTR, _REGION_TAGS, _classes, _in_boilerplate, _safe, _text
+from crawler.page.extract.structured import _ld_str, _meta, _types
 from crawler.page.normalize import (
     clean_text,
 )
 
+_LABEL_WORDS = (
+    r"©|источник|\(c\)|copyright|crédits?(?:\s+photo)?|credits?|photographs?|photos?|fotos?|bild|images?|"
+    r"illustration|source|quelle|fuente|fonte|fotografia|fotografía|fotoğraf|zdjęcie|ảnh|isithombe|фото|"
+    r"kuva|billede|grafik|aufnahme|bildquelle|bildnachweis"
+)
 _CREDIT_LABEL = re.compile(
-    r"^\s*(?:©|\(c\)|copyright|crédits?(?:\s+photo)?|credits?|photographs?|photos?|fotos?|bild|images?|"
-    r"illustration|source|quelle|fuente)\s*[:©]?\s*",
+    rf"^\s*[(\[]?\s*(?:(?:{_LABEL_WORDS})\s*(?:by\b|:|©)?|(?:photo|foto|image|picture)\s+by\b)\s*[:©]?\s*",
     re.IGNORECASE,
 )
-_CREDIT_TRAIL = re.compile(
-    r"(?:^|\s|[(\[])(?P<credit>(?:©|\(c\)|(?i:photographs?|photos?|crédits?|credits?|fotos?|bild|images?|source|"
-    r"illustration)\s*:)\s*[^()\[\]]{2,80}?|(?<![\w/])(?:AFP|Reuters|REUTERS|AP|EPA|dpa|DPA|ANSA|EFE|"
-    r"Getty Images|AFP PHOTO|Anadolu|Xinhua|Sipa|SIPA|Maxppp|MAXPPP|Belga)(?:\s*/\s*[^/()\[\]]{2,60}){0,2})"
-    r"\s*[)\]]?\s*$"
+_STARTS_WITH_LABEL = re.compile(
+    rf"^\s*[(\[]?\s*(?:©|\(c\)|(?:{_LABEL_WORDS})\s*:|(?:photo|foto|image|picture)\s+by\s)", re.IGNORECASE
 )
+_CREDIT_TRAIL = re.compile(
+    r"(?:^|\s|[(\[,])(?P<credit>(?:©|\(c\)|(?i:photographs?|photos?|crédits?|credits?|fotos?|bild|images?|source|"
+    r"illustration|fotoğraf|ảnh|isithombe|quelle)\s*:)\s*[^()\[\]]{2,80}?|(?<![\w/])(?:AFP|Reuters|REUTERS|AP|"
+    r"EPA|dpa|DPA|ANSA|EFE|Getty Images|AFP PHOTO|Anadolu|Xinhua|Sipa|SIPA|Maxppp|MAXPPP|Belga)"
+    r"(?:\s*/\s*[^/()\[\]]{2,60}){0,2})\s*[)\]]?\s*$"
+)
+_CREDIT_CLASS = re.compile(
+    r"credit|copyright|photographer|fotograf|urheber|rights|bildrecht|"
+    r"(?:image|img|photo|foto|media|picture|pic|bild)[-_]*(?:author|autor|source|quelle)",
+    re.IGNORECASE,
+)
+_LOOSE_CREDIT_CLASS = re.compile(r"credit|copyright|source|author|autor|photographer|fotograf|rights|urheber", re.I)
+_CAPTION_CLASS = re.compile(
+    r"caption|legende|légende|legend|leyenda|didascalia|bildunterschrift|bildtext|figcaption", re.IGNORECASE
+)
+_CREDIT_DATA = ("data-credit", "data-copyright", "data-photographer", "data-author", "data-source", "data-rights")
+_CAPTION_DATA = ("data-caption", "data-description", "data-legend")
 
 
 def _clean_credit(text: str | None) -> str | None:
@@ -37,7 +67,13 @@ def _clean_credit(text: str | None) -> str | None:
     text = _CREDIT_LABEL.sub("", text).strip(" ")
     if text[:1] in "([" and text[-1:] in ")]":  # "(AFP)"
         text = text[1:-1]
-    return clean_text(text.lstrip("([").rstrip(" ([")) or None
+    text = text.lstrip("([").rstrip(" ([")
+    while text and text[-1] in ")]" and text.count(text[-1]) > text.count("(" if text[-1] == ")" else "["):
+        text = text[:-1].rstrip()  # "(Photo: X)" after its label was cut
+    return clean_text(text) or None
+
+
+_BAD_SRC = re.compile(r"placeholder|blank\.gif|spacer|pixel\.gif|lazy\.(?:gif|png|svg)|^data:|^about:", re.I)
 
 
 def _image_url(page: _Page, img: Any) -> str | None:
@@ -46,47 +82,192 @@ def _image_url(page: _Page, img: Any) -> str | None:
     if srcset:
         candidates.append(srcset.split(",")[0].strip().split(" ")[0])
     for candidate in candidates:
-        if candidate and not candidate.startswith("data:") and not re.search(
-            r"placeholder|blank\.gif|spacer|pixel\.gif|lazy\.(?:gif|png|svg)", candidate, re.I
-        ):
-            return absolute(page.base, candidate)
+        if candidate and candidate.strip() and not _BAD_SRC.search(candidate.strip()):
+            return absolute(page.base, candidate.strip())
     return None
+
+
+def _main_image(figure: Any) -> Any:
+    """The figure's image element: ``<img>``, else a ``<source>``, else any element with a ``src``."""
+    img = next(figure.iter("img"), None)
+    if img is None:
+        img = next(figure.iter("source"), None)
+    if img is None:
+        img = next(
+            (el for el in figure.iter() if isinstance(el.tag, str) and (el.get("src") or el.get("data-src"))), None
+        )
+    return img if img is not None and img.tag not in ("script", "iframe", "video", "audio") else None
 
 
 _CREDIT_ITEMPROPS = ("copyrightHolder", "creditText", "author", "copyrightNotice")
 
 
-def _figure(page: _Page, figure: Any) -> Image | None:
-    img = next(figure.iter("img"), None)
-    if img is None:
-        source = next(figure.iter("source"), None)
-        srcset = source.get("srcset") if source is not None else None
-        url = absolute(page.base, srcset.split(",")[0].strip().split(" ")[0]) if srcset else None
-    else:
-        url = _image_url(page, img)
-    if not url:
-        return None
-    credit_els = [
+def _credit_elements(figure: Any, caption_el: Any) -> list[Any]:
+    els = [
         el
         for el in figure.iter()
         if isinstance(el.tag, str)
         and el is not figure
-        and (_CREDIT_ATTR.search(_classes(el)) or el.get("itemprop") in _CREDIT_ITEMPROPS)
+        and (
+            _LOOSE_CREDIT_CLASS.search(_classes(el))
+            or el.get("itemprop") in _CREDIT_ITEMPROPS
+            or (caption_el is not None and el.tag == "cite" and _inside(el, caption_el))
+            or (len(el) == 0 and _STARTS_WITH_LABEL.match(el.text or "") and len(_text(el)) <= 120)
+        )
     ]
-    credit_els = [el for el in credit_els if not any(a in credit_els for a in el.iterancestors())]
-    credit = _clean_credit(" ".join(_text(el) for el in credit_els)) if credit_els else None
+    els = [el for el in els if not any(a in els for a in el.iterancestors())]
+    if not els and caption_el is not None:
+        els = _second_part(caption_el)
+    return els
+
+
+def _inside(el: Any, ancestor: Any) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def _second_part(caption_el: Any) -> list[Any]:
+    """``<figcaption><span>Caption text.</span><span>Agency/Name</span></figcaption>``: the short second part."""
+    parts = [c for c in caption_el if isinstance(c.tag, str) and _text(c)]
+    if len(parts) != 2 or any(clean_text(c.tail) for c in parts) or clean_text(caption_el.text):
+        return []
+    first, last = _text(parts[0]), _text(parts[1])
+    if len(last) > 80 or len(last.split()) > 8 or last[-1:] in ".!?:" or len(first) <= len(last):
+        return []
+    return [parts[1]]
+
+
+_BYLINE_XPATH = etree.XPath(".//address | .//*[@rel='author']")
+
+
+def _figure(page: _Page, figure: Any) -> Image | None:
+    if _BYLINE_XPATH(figure):  # the author's portrait next to the byline
+        return None
+    img = _main_image(figure)
+    url = _image_url(page, img) if img is not None else None
+    if not url:
+        return None
     caption_el = next(figure.iter("figcaption"), None)
     if caption_el is None:
         caption_el = next((el for el in figure.iter() if _CAPTION_ATTR.search(_classes(el))), None)
-    caption = None
-    if caption_el is not None:
-        caption = _text(caption_el, tuple(credit_els)) or None
-        if caption and not credit:
-            match = _CREDIT_TRAIL.search(caption)
-            if match:
-                credit = _clean_credit(match.group("credit"))
-                caption = clean_text(caption[: match.start("credit")].rstrip(" ([-–—|"))
+    if caption_el is None:
+        caption_el = next(
+            (el for el in figure.iter() if isinstance(el.tag, str) and _CAPTION_CLASS.search(_classes(el))), None
+        )
+    credit_els = _credit_elements(figure, caption_el)
+    credit = _clean_credit(" ".join(dict.fromkeys(_text(el) for el in credit_els))) if credit_els else None
+    credit = credit or _data_credit(img) or _near_credit(figure)
+    caption = _text(caption_el, tuple(credit_els)) if caption_el is not None else None
+    if caption and not credit:
+        match = _CREDIT_TRAIL.search(caption)
+        if match:
+            credit = _clean_credit(match.group("credit"))
+            caption = clean_text(caption[: match.start("credit")].rstrip(" ([-–—|,"))
+    if not caption:
+        caption = clean_text(next((img.get(a) for a in _CAPTION_DATA if img.get(a)), None))
+    if not credit:
+        caption, credit = _title_credit(img, caption)
     return Image(url=url, caption=caption or None, credit=credit)
+
+
+def _data_credit(img: Any) -> str | None:
+    for el in (img, img.getparent()):
+        if el is None:
+            continue
+        for attr in _CREDIT_DATA:
+            value = el.get(attr)
+            if value and not value.startswith(("http", "/")) and len(value) <= 120:
+                return _clean_credit(value)
+    return None
+
+
+def _near_credit(figure: Any) -> str | None:
+    """A credit element next to the figure, in the smallest blocks around it that hold no other image."""
+    node = figure
+    for _ in range(3):
+        parent = node.getparent()
+        if parent is None or parent.tag in _REGION_TAGS or len(parent.findall(".//img")) > 1:
+            return None
+        for el in parent.iter():
+            if el is figure or not isinstance(el.tag, str) or not _CREDIT_CLASS.search(_classes(el)):
+                continue
+            if not _inside(el, figure) and 2 <= len(_text(el)) <= 120:
+                return _clean_credit(_text(el))
+        node = parent
+    return None
+
+
+def _title_credit(img: Any, caption: str | None) -> tuple[str | None, str | None]:
+    """``<img alt="Caption" title="Caption | Agency/Name">``: the credit after the alt text."""
+    title, alt = clean_text(img.get("title")), clean_text(img.get("alt"))
+    if not title or not alt or not title.startswith(alt):
+        return caption, None
+    rest = title[len(alt) :].strip()
+    if not rest.startswith(("|", "©", "/")):
+        return caption, None
+    credit = _clean_credit(rest.lstrip("|/ "))
+    if credit and len(credit) <= 80:
+        return caption or alt, credit
+    return caption, None
+
+
+# --------------------------------------------------------------------------------------------------
+# JSON-LD ImageObjects
+# --------------------------------------------------------------------------------------------------
+
+
+def _url_key(url: str | None) -> str:
+    """The part of an image URL that survives resizing: the path without query."""
+    if not url:
+        return ""
+    path = urlsplit(url).path.rstrip("/")
+    return path.rsplit("/", 1)[-1].lower() if path else ""
+
+
+def _ld_images(page: _Page) -> list[Image]:
+    images: list[Image] = []
+    nodes: list[Any] = []
+    for key in ("image", "associatedMedia", "primaryImageOfPage", "thumbnail"):
+        value = page.ld.get(key)
+        nodes.extend(value if isinstance(value, list) else [value])
+    for node in nodes:
+        node = page.ld.resolve(node)
+        if not isinstance(node, dict) or (_types(node) and "ImageObject" not in _types(node)):
+            continue
+        url = _ld_str(node.get("contentUrl")) or _ld_str(node.get("url"))
+        caption = _ld_str(node.get("caption")) or _ld_str(node.get("description"))
+        credit = next(
+            (c for c in (_ld_str(page.ld.resolve(node.get(k))) for k in _CREDIT_ITEMPROPS) if c and "://" not in c),
+            None,
+        )
+        if url and (caption or credit):
+            images.append(Image(url=absolute(page.base, url) or url, caption=caption, credit=_clean_credit(credit)))
+    return images
+
+
+def _merge_ld(page: _Page, images: dict[str, Image]) -> None:
+    """Fill the captions and credits the page lacks from JSON-LD, and add the JSON-LD images it does not show."""
+    ld_images = _ld_images(page)
+    if not ld_images:
+        return
+    by_key = {_url_key(i.url): i for i in ld_images}
+    for url, image in list(images.items()):
+        match = by_key.get(_url_key(url))
+        if match is not None and (not image.caption or not image.credit):
+            images[url] = Image(url=url, caption=image.caption or match.caption, credit=image.credit or match.credit)
+    known = {_url_key(u) for u in images}
+    captions = {i.caption for i in images.values() if i.caption}
+    for image in ld_images:
+        if _url_key(image.url) in known or (image.caption and image.caption in captions) or len(images) >= 20:
+            continue
+        images.setdefault(image.url, image)
+        known.add(_url_key(image.url))
+        if image.caption:
+            captions.add(image.caption)
+
+
+# --------------------------------------------------------------------------------------------------
+# All images
+# --------------------------------------------------------------------------------------------------
 
 
 def _images(page: _Page) -> tuple[Image, ...]:
@@ -95,16 +276,17 @@ def _images(page: _Page) -> tuple[Image, ...]:
     for figure in figures:
         if any(a.tag == "figure" for a in figure.iterancestors()):
             continue
-        image = _figure(page, figure)
+        image = _safe(lambda f=figure: _figure(page, f), None)  # one odd figure costs that figure only
         if image is not None and image.url not in images:
             images[image.url] = image
         if len(images) >= 20:
             break
     if len(images) < 20:
         for container in _captioned_media(page):
-            image = _figure(page, container)
-            if image is not None and image.url not in images:
+            image = _safe(lambda c=container: _figure(page, c), None)
+            if image is not None and image.url not in images and (image.caption or image.credit):
                 images[image.url] = image
+    _merge_ld(page, images)
     if not images:
         og = _meta(page.meta, "og:image", "og:image:url", "og:image:secure_url", "twitter:image")
         og = og or _ld_str(page.ld.get("image"))
@@ -115,21 +297,48 @@ def _images(page: _Page) -> tuple[Image, ...]:
 
 
 _CAPTION_CLASS_XPATH = etree.XPath(
-    ".//@class[contains(., 'aption') or contains(., 'egend') or contains(., 'égende') or contains(., 'eyenda')"
-    " or contains(., 'idascalia') or contains(., 'nterschrift')]/.."
+    ".//figcaption | .//img[@data-caption or @data-credit or @data-copyright] | .//@class[contains(., 'aption') or "
+    "contains(., 'egend') or contains(., 'égende') or contains(., 'eyenda') or contains(., 'idascalia') or "
+    "contains(., 'nterschrift') or contains(., 'ildtext') or contains(., 'redit') or contains(., 'opyright') or "
+    "contains(., 'uthor')]/.."
 )
+_MAX_CONTAINER_TEXT = 600
 
 
 def _captioned_media(page: _Page) -> Iterator[Any]:
-    """Figures without ``<figure>``: the parent of a caption-class element (``legende``, ``caption``...)
-    outside any figure, when it holds exactly one image."""
+    """Figures without ``<figure>``: the smallest block around a caption (``<figcaption>``, a ``caption``,
+    ``legende``... class), an image credit or a ``data-caption`` image, outside any figure, that holds exactly
+    one image and little text."""
+    seen: list[Any] = []  # the elements themselves: an lxml proxy's id() is reused once it is freed
     for el in _CAPTION_CLASS_XPATH(page.region):
-        if el.tag in ("figure", "figcaption", "img") or not _CAPTION_ATTR.search(el.get("class") or ""):
+        if not isinstance(el.tag, str) or el.tag == "figure" or any(a.tag == "figure" for a in el.iterancestors()):
             continue
-        container = el.getparent()
-        if container is None or container.tag in _REGION_TAGS or container is page.region:
+        classes = _classes(el)
+        if el.tag not in ("figcaption", "img") and not (
+            _CAPTION_CLASS.search(classes) or _CREDIT_CLASS.search(classes)
+        ):
             continue
-        if any(a.tag == "figure" for a in el.iterancestors()) or len(container.findall(".//img")) != 1:
-            continue
-        if not _in_boilerplate(container):
+        container = _container(el, page.region)
+        if container is not None and not any(c is container for c in seen) and not _in_boilerplate(container):
+            seen.append(container)
             yield container
+
+
+def _container(el: Any, region: Any) -> Any:
+    node = el if el.tag == "img" else el.getparent()
+    for _ in range(4):
+        if node is None or node.tag in _REGION_TAGS or node is region:
+            return None
+        count = len(node.findall(".//img")) or sum(1 for _ in _srcs(node))
+        if count > 1:
+            return None
+        if count == 1:
+            return node if len(_text(node)) <= _MAX_CONTAINER_TEXT else None
+        node = node.getparent()
+    return None
+
+
+def _srcs(node: Any) -> Iterator[Any]:
+    return (
+        e for e in node.iter() if isinstance(e.tag, str) and e.tag != "script" and (e.get("src") or e.get("srcset"))
+    )

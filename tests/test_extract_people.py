@@ -189,3 +189,27 @@ def test_author_portrait_is_not_an_image_of_the_story() -> None:
         '<figure><img src="/a.jpg"><figcaption>The harbour.</figcaption></figure>'
     )
     assert _images(body) == [("The harbour.", None)]
+
+
+def test_figcaption_beside_the_figure_and_after_a_loose_picture() -> None:
+    body = (
+        '<div class="media"><figure><picture><img src="/a.jpg"></picture>'
+        '<noscript><img src="/a-big.jpg"></noscript></figure>'
+        "<figcaption>The harbour at dawn. Foto: Jane Roe/Agency</figcaption></div>"
+        "<p>Some text of the story between the pictures, long enough to be a paragraph of its own.</p>"
+        '<picture><img src="/b.jpg"></picture><figcaption><span>The quay, Foto: Max Muster</span></figcaption>'
+    )
+    assert _images(body) == [("The harbour at dawn.", "Jane Roe/Agency"), ("The quay", "Max Muster")]
+
+
+def test_outer_caption_element_holds_the_caption_and_the_inner_one_the_credit() -> None:
+    body = (
+        '<div class="photo"><img src="/a.jpg"><span class="newsCaption">The harbour at dawn. '
+        '<span class="caption">(Image: Newswire)</span></span></div>'
+    )
+    assert _images(body) == [("The harbour at dawn.", "Newswire")]
+
+
+def test_teaser_link_is_not_a_figure() -> None:
+    body = '<a class="teaser" href="/other"><img src="/t.jpg"><span class="caption">Another story</span></a>'
+    assert _images(body) == []

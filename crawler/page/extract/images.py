@@ -13,6 +13,7 @@ page shows no figure.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +24,7 @@ from lxml import etree
 from crawler.core.items import Image
 from crawler.core.urls import absolute
 from crawler.page.extract.context import _Page
-from crawler.page.extract.dom import _CAPTION_ATTR, _REGION_TAGS, _classes, _in_boilerplate, _safe, _text
+from crawler.page.extract.dom import _REGION_TAGS, _classes, _in_boilerplate, _safe, _text
 from crawler.page.extract.structured import _ld_str, _meta, _types
 from crawler.page.normalize import (
     clean_text,
@@ -147,9 +148,7 @@ def _figure(page: _Page, figure: Any) -> Image | None:
     if not url:
         return None
     caption_el = next(figure.iter("figcaption"), None)
-    if caption_el is None:
-        caption_el = next((el for el in figure.iter() if _CAPTION_ATTR.search(_classes(el))), None)
-    if caption_el is None:
+    if caption_el is None:  # the outermost caption-class element ("newsCaption" > "caption")
         caption_el = next(
             (el for el in figure.iter() if isinstance(el.tag, str) and _CAPTION_CLASS.search(_classes(el))), None
         )
@@ -284,8 +283,15 @@ def _images(page: _Page) -> tuple[Image, ...]:
     if len(images) < 20:
         for container in _captioned_media(page):
             image = _safe(lambda c=container: _figure(page, c), None)
-            if image is not None and image.url not in images and (image.caption or image.credit):
+            if image is None or not (image.caption or image.credit):
+                continue
+            known = images.get(image.url)
+            if known is None:
                 images[image.url] = image
+            elif not known.caption or not known.credit:  # "<figure><img></figure><figcaption>" side by side
+                images[image.url] = Image(
+                    url=image.url, caption=known.caption or image.caption, credit=known.credit or image.credit
+                )
     _merge_ld(page, images)
     if not images:
         og = _meta(page.meta, "og:image", "og:image:url", "og:image:secure_url", "twitter:image")
@@ -319,6 +325,8 @@ def _captioned_media(page: _Page) -> Iterator[Any]:
         ):
             continue
         container = _container(el, page.region)
+        if container is None:
+            container = _with_previous(el)
         if container is not None and not any(c is container for c in seen) and not _in_boilerplate(container):
             seen.append(container)
             yield container
@@ -329,11 +337,11 @@ def _container(el: Any, region: Any) -> Any:
     for _ in range(4):
         if node is None or node.tag in _REGION_TAGS or node is region:
             return None
-        count = len(node.findall(".//img")) or sum(1 for _ in _srcs(node))
+        count = _count_images(node)
         if count > 1:
             return None
-        if count == 1:
-            return node if len(_text(node)) <= _MAX_CONTAINER_TEXT else None
+        if count == 1:  # not a teaser: a link around an image and its title
+            return node if node.tag != "a" and len(_text(node)) <= _MAX_CONTAINER_TEXT else None
         node = node.getparent()
     return None
 
@@ -342,3 +350,23 @@ def _srcs(node: Any) -> Iterator[Any]:
     return (
         e for e in node.iter() if isinstance(e.tag, str) and e.tag != "script" and (e.get("src") or e.get("srcset"))
     )
+
+
+def _count_images(node: Any) -> int:
+    """Images under ``node``, not counting the ``<noscript>`` copies of lazy-loaded ones."""
+    count = sum(1 for img in node.iter("img") if not any(a.tag == "noscript" for a in img.iterancestors()))
+    return count or sum(1 for _ in _srcs(node))
+
+
+def _with_previous(caption: Any) -> Any:
+    """``<picture>...</picture><figcaption>...</figcaption>`` loose in the text: the caption and the image
+    right before it, copied into a block of their own."""
+    if caption.tag not in ("figcaption", "p", "div", "span") or any(a.tag == "a" for a in caption.iterancestors()):
+        return None
+    prev = caption.getprevious()
+    if prev is None or not isinstance(prev.tag, str) or _count_images(prev) != 1 or len(_text(prev)) > 200:
+        return None
+    block = etree.Element("div")
+    block.append(copy.deepcopy(prev))
+    block.append(copy.deepcopy(caption))
+    return block

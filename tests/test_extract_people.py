@@ -156,10 +156,10 @@ def test_credit_from_data_attributes_and_next_to_the_figure() -> None:
     ]
 
 
-def test_credit_after_the_alt_text_in_the_image_title() -> None:
+def test_credit_after_the_alt_text_in_the_image_title_with_or_without_figure() -> None:
     body = '<div class="lead-media"><img src="/a.jpg" alt="The river" title="The river | Agency/Jane Roe"></div>'
     body += '<figure><img src="/b.jpg" alt="The lake" title="The lake | Agency/Max Muster"></figure>'
-    assert _images(body) == [("The lake", "Agency/Max Muster")]
+    assert _images(body) == [("The lake", "Agency/Max Muster"), ("The river", "Agency/Jane Roe")]
 
 
 def test_json_ld_image_object_fills_caption_and_credit() -> None:
@@ -213,3 +213,25 @@ def test_outer_caption_element_holds_the_caption_and_the_inner_one_the_credit() 
 def test_teaser_link_is_not_a_figure() -> None:
     body = '<a class="teaser" href="/other"><img src="/t.jpg"><span class="caption">Another story</span></a>'
     assert _images(body) == []
+
+
+def test_trailing_parenthesised_credit_and_alt_text_credit() -> None:
+    body = (
+        '<figure><img src="/a.jpg"><figcaption>The harbour at dawn. (Jane Roe/Agency)</figcaption></figure>'
+        '<figure><img src="/b.jpg" alt="The quay © Outlet Foto: Max Muster"><figcaption>The quay.</figcaption></figure>'
+    )
+    assert _images(body) == [("The harbour at dawn.", "Jane Roe/Agency"), ("The quay.", "Max Muster")]
+
+
+def test_figures_outside_the_element_taken_for_the_article() -> None:
+    body = (
+        '<div class="top"><figure><img src="/a.jpg"><figcaption>The harbour at dawn.</figcaption></figure></div>'
+        f"<main><h1>A story</h1>{PARAGRAPHS}</main>"
+    )
+    html = _page("", body)
+    assert [(i.caption, i.credit) for i in extract_article(html, url=URL).images] == [("The harbour at dawn.", None)]
+
+
+def test_credit_in_the_alt_text_of_an_image_without_figure() -> None:
+    body = '<div class="hero"><img src="/a.jpg" alt="The harbour © Outlet Foto: Jane Roe" title="The harbour"></div>'
+    assert _images(body) == [("The harbour", "Jane Roe")]

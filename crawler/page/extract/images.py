@@ -48,6 +48,10 @@ _CREDIT_TRAIL = re.compile(
     r"EPA|dpa|DPA|ANSA|EFE|Getty Images|AFP PHOTO|Anadolu|Xinhua|Sipa|SIPA|Maxppp|MAXPPP|Belga)"
     r"(?:\s*/\s*[^/()\[\]]{2,60}){0,2})\s*[)\]]?\s*$"
 )
+_PAREN_TRAIL = re.compile(r"\((?P<credit>[^()]{2,60}/[^()]{2,60})\)\s*$")  # "... (Jane Roe/Agency)"
+_ALT_CREDIT = re.compile(  # the last label: "The quay © Outlet Foto: Jane Roe" → "Jane Roe"
+    r"^.*(?:©|\(c\)|\b(?:Foto|Photo|Bild|Credit|Photograph)s?\s*:)\s*(?P<credit>[^©:]{2,80})$", re.I
+)
 _CREDIT_CLASS = re.compile(
     r"credit|copyright|photographer|fotograf|urheber|rights|bildrecht|"
     r"(?:image|img|photo|foto|media|picture|pic|bild)[-_]*(?:author|autor|source|quelle)",
@@ -157,10 +161,11 @@ def _figure(page: _Page, figure: Any) -> Image | None:
     credit = credit or _data_credit(img) or _near_credit(figure)
     caption = _text(caption_el, tuple(credit_els)) if caption_el is not None else None
     if caption and not credit:
-        match = _CREDIT_TRAIL.search(caption)
+        match = _CREDIT_TRAIL.search(caption) or _PAREN_TRAIL.search(caption)
         if match:
             credit = _clean_credit(match.group("credit"))
             caption = clean_text(caption[: match.start("credit")].rstrip(" ([-–—|,"))
+    credit = credit or _alt_credit(img)
     if not caption:
         caption = clean_text(next((img.get(a) for a in _CAPTION_DATA if img.get(a)), None))
     if not credit:
@@ -193,6 +198,12 @@ def _near_credit(figure: Any) -> str | None:
                 return _clean_credit(_text(el))
         node = parent
     return None
+
+
+def _alt_credit(img: Any) -> str | None:
+    """``<img alt="The harbour © Agency Foto: Jane Roe">``: a credit after a label in the alt text."""
+    match = _ALT_CREDIT.search(clean_text(img.get("alt")) or "")
+    return _clean_credit(match.group("credit")) if match else None
 
 
 def _title_credit(img: Any, caption: str | None) -> tuple[str | None, str | None]:
@@ -270,28 +281,10 @@ def _merge_ld(page: _Page, images: dict[str, Image]) -> None:
 
 
 def _images(page: _Page) -> tuple[Image, ...]:
-    figures = [f for f in page.region.iter("figure") if not _in_boilerplate(f)]
-    images: dict[str, Image] = {}
-    for figure in figures:
-        if any(a.tag == "figure" for a in figure.iterancestors()):
-            continue
-        image = _safe(lambda f=figure: _figure(page, f), None)  # one odd figure costs that figure only
-        if image is not None and image.url not in images:
-            images[image.url] = image
-        if len(images) >= 20:
-            break
-    if len(images) < 20:
-        for container in _captioned_media(page):
-            image = _safe(lambda c=container: _figure(page, c), None)
-            if image is None or not (image.caption or image.credit):
-                continue
-            known = images.get(image.url)
-            if known is None:
-                images[image.url] = image
-            elif not known.caption or not known.credit:  # "<figure><img></figure><figcaption>" side by side
-                images[image.url] = Image(
-                    url=image.url, caption=known.caption or image.caption, credit=known.credit or image.credit
-                )
+    images = _images_in(page, page.region)
+    if not any(i.caption or i.credit for i in images.values()) and page.region is not page.tree:
+        body = page.tree.find("body")  # the figures sit outside the element taken for the article
+        images = _images_in(page, body if body is not None else page.tree) or images
     _merge_ld(page, images)
     if not images:
         og = _meta(page.meta, "og:image", "og:image:url", "og:image:secure_url", "twitter:image")
@@ -300,6 +293,46 @@ def _images(page: _Page) -> tuple[Image, ...]:
         if url:
             images[url] = Image(url=url)
     return tuple(images.values())
+
+
+def _images_in(page: _Page, scope: Any) -> dict[str, Image]:
+    images: dict[str, Image] = {}
+    for figure in scope.iter("figure"):
+        if _in_boilerplate(figure) or any(a.tag == "figure" for a in figure.iterancestors()):
+            continue
+        image = _safe(lambda f=figure: _figure(page, f), None)  # one odd figure costs that figure only
+        if image is not None and image.url not in images:
+            images[image.url] = image
+        if len(images) >= 20:
+            return images
+    for container in _captioned_media(page, scope):
+        _add(images, _safe(lambda c=container: _figure(page, c), None))
+    for img in _TITLED_IMG_XPATH(scope):  # "<img alt="Caption" title="Caption | Credit">" with no figure
+        caption, credit = _title_credit(img, None)
+        if not credit and _ALT_CREDIT.search(img.get("alt") or ""):  # "<img alt="Caption © Credit">"
+            credit = _alt_credit(img)
+            caption = clean_text(img.get("title")) or clean_text(_ALT_LABEL.split(img.get("alt") or "", 1)[0])
+        url = _image_url(page, img) if credit else None
+        if url and not _in_boilerplate(img):
+            _add(images, Image(url=url, caption=caption, credit=credit))
+    return images
+
+
+_TITLED_IMG_XPATH = etree.XPath(".//img[@alt]")
+_ALT_LABEL = re.compile(r"\s*(?:©|\(c\)|\b(?:Foto|Photo|Bild|Credit|Photograph)s?\s*:)", re.I)
+
+
+def _add(images: dict[str, Image], image: Image | None) -> None:
+    """Add an image, or fill the caption or credit the same image lacks."""
+    if image is None or not (image.caption or image.credit) or (len(images) >= 20 and image.url not in images):
+        return
+    known = images.get(image.url)
+    if known is None:
+        images[image.url] = image
+    elif not known.caption or not known.credit:  # "<figure><img></figure><figcaption>" side by side
+        images[image.url] = Image(
+            url=image.url, caption=known.caption or image.caption, credit=known.credit or image.credit
+        )
 
 
 _CAPTION_CLASS_XPATH = etree.XPath(
@@ -311,12 +344,12 @@ _CAPTION_CLASS_XPATH = etree.XPath(
 _MAX_CONTAINER_TEXT = 600
 
 
-def _captioned_media(page: _Page) -> Iterator[Any]:
+def _captioned_media(page: _Page, scope: Any) -> Iterator[Any]:
     """Figures without ``<figure>``: the smallest block around a caption (``<figcaption>``, a ``caption``,
     ``legende``... class), an image credit or a ``data-caption`` image, outside any figure, that holds exactly
     one image and little text."""
     seen: list[Any] = []  # the elements themselves: an lxml proxy's id() is reused once it is freed
-    for el in _CAPTION_CLASS_XPATH(page.region):
+    for el in _CAPTION_CLASS_XPATH(scope):
         if not isinstance(el.tag, str) or el.tag == "figure" or any(a.tag == "figure" for a in el.iterancestors()):
             continue
         classes = _classes(el)
@@ -324,7 +357,7 @@ def _captioned_media(page: _Page) -> Iterator[Any]:
             _CAPTION_CLASS.search(classes) or _CREDIT_CLASS.search(classes)
         ):
             continue
-        container = _container(el, page.region)
+        container = _container(el, scope)
         if container is None:
             container = _with_previous(el)
         if container is not None and not any(c is container for c in seen) and not _in_boilerplate(container):

@@ -235,3 +235,26 @@ def test_figures_outside_the_element_taken_for_the_article() -> None:
 def test_credit_in_the_alt_text_of_an_image_without_figure() -> None:
     body = '<div class="hero"><img src="/a.jpg" alt="The harbour © Outlet Foto: Jane Roe" title="The harbour"></div>'
     assert _images(body) == [("The harbour", "Jane Roe")]
+
+
+def test_bare_label_parenthesised_part_and_title_label_credits() -> None:
+    body = (
+        '<figure><img src="/a.jpg"><figcaption>The harbour. <span class="m"><span>Foto:</span> Jane Roe (Agency)'
+        "</span></figcaption></figure>"
+        '<div class="media"><img src="/b.jpg"><div class="caption"><p><span>The quay at night.</span> '
+        "<span>(Court records)</span></p></div></div>"
+        '<figure><img src="/c.jpg" alt="" title="The pier. Foto: Max Muster/Agency"></figure>'
+    )
+    assert _images(body) == [
+        ("The harbour.", "Jane Roe (Agency)"),
+        (None, "Max Muster/Agency"),
+        ("The quay at night.", "Court records"),
+    ]
+
+
+def test_same_image_twice_keeps_the_captioned_copy() -> None:
+    body = (
+        '<figure class="opener"><img src="/a.jpg"></figure>'
+        '<figure><img src="/a.jpg"><figcaption>The harbour. <span>© Jane Roe/Agency</span></figcaption></figure>'
+    )
+    assert _images(body) == [("The harbour.", "Jane Roe/Agency")]

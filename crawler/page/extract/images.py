@@ -120,10 +120,19 @@ def _credit_elements(figure: Any, caption_el: Any) -> list[Any]:
             or (len(el) == 0 and _STARTS_WITH_LABEL.match(el.text or "") and len(_text(el)) <= 120)
         )
     ]
+    els = [_label_owner(el, figure, caption_el) for el in els]
     els = [el for el in els if not any(a in els for a in el.iterancestors())]
     if not els and caption_el is not None:
         els = _second_part(caption_el)
     return els
+
+
+def _label_owner(el: Any, figure: Any, caption_el: Any) -> Any:
+    """``<span class=credit><span>Foto:</span> Jane Roe</span>``: a bare label stands for its parent."""
+    parent = el.getparent()
+    if _clean_credit(_text(el)) or parent is None or parent is figure or parent is caption_el:
+        return el
+    return parent if len(_text(parent)) <= 120 else el
 
 
 def _inside(el: Any, ancestor: Any) -> bool:
@@ -133,9 +142,14 @@ def _inside(el: Any, ancestor: Any) -> bool:
 def _second_part(caption_el: Any) -> list[Any]:
     """``<figcaption><span>Caption text.</span><span>Agency/Name</span></figcaption>``: the short second part."""
     parts = [c for c in caption_el if isinstance(c.tag, str) and _text(c)]
+    while len(parts) == 1 and not clean_text(caption_el.text) and not clean_text(parts[0].tail):
+        caption_el = parts[0]  # "<div class=caption><p><span>...</span><span>...</span></p></div>"
+        parts = [c for c in caption_el if isinstance(c.tag, str) and _text(c)]
     if len(parts) != 2 or any(clean_text(c.tail) for c in parts) or clean_text(caption_el.text):
         return []
     first, last = _text(parts[0]), _text(parts[1])
+    if last[:1] == "(" and last[-1:] == ")" and len(last) <= 100:  # "<span>(Court records)</span>"
+        return [parts[1]]
     if len(last) > 80 or len(last.split()) > 8 or last[-1:] in ".!?:" or len(first) <= len(last):
         return []
     return [parts[1]]
@@ -201,9 +215,12 @@ def _near_credit(figure: Any) -> str | None:
 
 
 def _alt_credit(img: Any) -> str | None:
-    """``<img alt="The harbour © Agency Foto: Jane Roe">``: a credit after a label in the alt text."""
-    match = _ALT_CREDIT.search(clean_text(img.get("alt")) or "")
-    return _clean_credit(match.group("credit")) if match else None
+    """``<img alt="The harbour © Agency Foto: Jane Roe">``: a credit after a label in the alt (or title) text."""
+    for attr in ("alt", "title"):
+        match = _ALT_CREDIT.search(clean_text(img.get(attr)) or "")
+        if match:
+            return _clean_credit(match.group("credit"))
+    return None
 
 
 def _title_credit(img: Any, caption: str | None) -> tuple[str | None, str | None]:
@@ -301,8 +318,7 @@ def _images_in(page: _Page, scope: Any) -> dict[str, Image]:
         if _in_boilerplate(figure) or any(a.tag == "figure" for a in figure.iterancestors()):
             continue
         image = _safe(lambda f=figure: _figure(page, f), None)  # one odd figure costs that figure only
-        if image is not None and image.url not in images:
-            images[image.url] = image
+        _add(images, image, bare=True)
         if len(images) >= 20:
             return images
     for container in _captioned_media(page, scope):
@@ -322,9 +338,10 @@ _TITLED_IMG_XPATH = etree.XPath(".//img[@alt]")
 _ALT_LABEL = re.compile(r"\s*(?:©|\(c\)|\b(?:Foto|Photo|Bild|Credit|Photograph)s?\s*:)", re.I)
 
 
-def _add(images: dict[str, Image], image: Image | None) -> None:
-    """Add an image, or fill the caption or credit the same image lacks."""
-    if image is None or not (image.caption or image.credit) or (len(images) >= 20 and image.url not in images):
+def _add(images: dict[str, Image], image: Image | None, bare: bool = False) -> None:
+    """Add an image (without caption or credit only when ``bare``), or fill the caption or credit the same
+    image lacks."""
+    if image is None or not (bare or image.caption or image.credit) or (len(images) >= 20 and image.url not in images):
         return
     known = images.get(image.url)
     if known is None:

@@ -258,3 +258,13 @@ def test_same_image_twice_keeps_the_captioned_copy() -> None:
         '<figure><img src="/a.jpg"><figcaption>The harbour. <span>© Jane Roe/Agency</span></figcaption></figure>'
     )
     assert _images(body) == [("The harbour.", "Jane Roe/Agency")]
+
+
+def test_empty_caption_class_wrapper_and_alt_text_of_a_credited_block() -> None:
+    body = (
+        '<div class="photo"><p class="withoutCaption"><img src="/a.jpg" alt="Harbour"></p>'
+        '<span class="newsCaption">The harbour at dawn. <span class="caption">(Image: Newswire)</span></span></div>'
+        '<div class="lead-image"><img src="/b.jpg" alt="The mayor"><p class="image--author">Foto: Agency/Jane Roe</p>'
+        "</div>"
+    )
+    assert _images(body) == [("The harbour at dawn.", "Newswire"), ("The mayor", "Agency/Jane Roe")]

@@ -158,7 +158,7 @@ def _second_part(caption_el: Any) -> list[Any]:
 _BYLINE_XPATH = etree.XPath(".//address | .//*[@rel='author']")
 
 
-def _figure(page: _Page, figure: Any) -> Image | None:
+def _figure(page: _Page, figure: Any, alt_caption: bool = False) -> Image | None:
     if _BYLINE_XPATH(figure):  # the author's portrait next to the byline
         return None
     img = _main_image(figure)
@@ -168,7 +168,15 @@ def _figure(page: _Page, figure: Any) -> Image | None:
     caption_el = next(figure.iter("figcaption"), None)
     if caption_el is None:  # the outermost caption-class element ("newsCaption" > "caption")
         caption_el = next(
-            (el for el in figure.iter() if isinstance(el.tag, str) and _CAPTION_CLASS.search(_classes(el))), None
+            (
+                el
+                for el in figure.iter()
+                if isinstance(el.tag, str)
+                and _CAPTION_CLASS.search(_classes(el))
+                and not _inside(img, el)  # "<p class=withoutCaption><img></p>"
+                and _text(el)
+            ),
+            None,
         )
     credit_els = _credit_elements(figure, caption_el)
     credit = _clean_credit(" ".join(dict.fromkeys(_text(el) for el in credit_els))) if credit_els else None
@@ -184,6 +192,8 @@ def _figure(page: _Page, figure: Any) -> Image | None:
         caption = clean_text(next((img.get(a) for a in _CAPTION_DATA if img.get(a)), None))
     if not credit:
         caption, credit = _title_credit(img, caption)
+    if alt_caption and credit and not caption and img.tag == "img":  # a credited picture with no caption: its alt
+        caption = clean_text(_ALT_LABEL.split(img.get("alt") or "", 1)[0])
     return Image(url=url, caption=caption or None, credit=credit)
 
 
@@ -322,7 +332,7 @@ def _images_in(page: _Page, scope: Any) -> dict[str, Image]:
         if len(images) >= 20:
             return images
     for container in _captioned_media(page, scope):
-        _add(images, _safe(lambda c=container: _figure(page, c), None))
+        _add(images, _safe(lambda c=container: _figure(page, c, alt_caption=True), None))
     for img in _TITLED_IMG_XPATH(scope):  # "<img alt="Caption" title="Caption | Credit">" with no figure
         caption, credit = _title_credit(img, None)
         if not credit and _ALT_CREDIT.search(img.get("alt") or ""):  # "<img alt="Caption © Credit">"

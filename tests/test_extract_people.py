@@ -268,3 +268,21 @@ def test_empty_caption_class_wrapper_and_alt_text_of_a_credited_block() -> None:
         "</div>"
     )
     assert _images(body) == [("The harbour at dawn.", "Newswire"), ("The mayor", "Agency/Jane Roe")]
+
+
+def test_labelled_author_in_a_side_box_beats_the_outlet_in_meta() -> None:
+    head = '<meta name="author" content="Example Broadcaster (www.dailyexample.test)">'
+    body = (
+        f"<article><h1>A story</h1>{PARAGRAPHS}</article>"
+        "<div class='facts'><ul><li><strong>Date</strong> 02.05.2024</li>"
+        "<li><strong>Autorin/Autor</strong> Jana Beispiel</li></ul></div>"
+    )
+    assert _names(_page(head, body)) == ["Jana Beispiel"]
+
+
+def test_byline_block_outside_the_article_element_as_last_resort() -> None:
+    body = (
+        '<div class="top"><h2>Section</h2><div class="authors-container"><span class="authors">Max Muster</span>'
+        f"</div></div><article><h1>A story</h1>{PARAGRAPHS}</article>"
+    )
+    assert _names(_page("", body)) == ["Max Muster"]

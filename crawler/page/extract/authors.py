@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from crawler.core.items import Author
 from crawler.page.extract.context import _Page
 from crawler.page.extract.dom import _BYLINE_ATTR, _classes, _in_boilerplate, _text
@@ -116,13 +118,22 @@ def _authors(page: _Page) -> tuple[Author, ...]:
     byline = [Author(name=name, name_raw=raw) for name in _names(raw, site)] if raw else []
     if not authors or _adds_people(authors, byline):
         authors = byline or authors
+    outlet: list[Author] = []  # a meta author that names the site itself ("Outlet (www.outlet.example)")
     if not authors:
         raw = _meta(page.meta, *_AUTHOR_META)
         if raw and not raw.startswith("http") and "@" not in raw:
             names = _names(raw, site) or [n for n in [_whole_name(raw)] if n]
-            authors = [Author(name=name, name_raw=raw) for name in names]
+            found = [Author(name=name, name_raw=raw) for name in names]
+            host = (urlsplit(page.url).hostname or "").removeprefix("www.")
+            if host and host in raw.casefold() and raw.casefold() != host:
+                outlet = found
+            else:
+                authors = found
     if not authors:
         authors = organisations
+    if not authors:  # a byline outside the headline's block and the article element
+        raw = _labelled_author(page.tree) or _byline_block(page.tree)
+        authors = [Author(name=name, name_raw=raw) for name in _names(raw, site)] if raw else outlet
     unique: dict[str, Author] = {}
     for author in authors:
         unique.setdefault(author.name.casefold(), author)
@@ -194,3 +205,22 @@ def _byline_links(scope: Any, by_href: bool) -> str | None:
             if len(names) >= 6:
                 break
     return ", ".join(dict.fromkeys(names)) or None
+
+
+_AUTHOR_LABEL = re.compile(
+    r"^(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|author|auteur|autore|autora|written by|text|texto|texte)\s*:?$",
+    re.IGNORECASE,
+)
+_LABEL_XPATH = etree.XPath("//body//*[self::strong or self::b or self::dt or self::th or self::span][text()]")
+
+
+def _labelled_author(tree: Any) -> str | None:
+    """``<li><strong>Author</strong> Jane Doe</li>``: the name after an author label."""
+    for el in _LABEL_XPATH(tree):
+        if not _AUTHOR_LABEL.match(_text(el)) or _in_boilerplate(el):
+            continue
+        following = el.getnext()
+        name = clean_text(el.tail) or (_text(following) if following is not None else "")
+        if name and len(name) <= 100:
+            return name
+    return None

@@ -286,3 +286,21 @@ def test_byline_block_outside_the_article_element_as_last_resort() -> None:
         f"</div></div><article><h1>A story</h1>{PARAGRAPHS}</article>"
     )
     assert _names(_page("", body)) == ["Max Muster"]
+
+
+def test_copyright_line_media_subtitle_and_noscript_picture() -> None:
+    body = (
+        '<div class="wide"><img src="/a.jpg" alt="The mayor at the town hall"><div class="info">'
+        "<small>The mayor at the town hall</small><small>© Town Council</small></div></div>"
+        "<p>Some text of the story between the pictures, long enough to be a paragraph of its own.</p>"
+        '<div class="media"><div class="wrap"><img src="/img/transparent_w-4.gif" alt="Two workers">'
+        '<noscript><img src="/b.jpg" alt="Two workers"></noscript></div><div class="info">'
+        '<span class="mediaSubtitle">Two workers at the plant.</span><span class="mediaRights">Agency/Jane Roe</span>'
+        "</div></div>"
+    )
+    html = _page("", f"<article><h1>A story</h1>{body}{PARAGRAPHS}</article>")
+    images = extract_article(html, url=URL).images
+    assert [(i.url.rsplit("/", 1)[-1], i.caption, i.credit) for i in images] == [
+        ("a.jpg", "The mayor at the town hall", "Town Council"),
+        ("b.jpg", "Two workers at the plant.", "Agency/Jane Roe"),
+    ]

@@ -59,7 +59,9 @@ _CREDIT_CLASS = re.compile(
 )
 _LOOSE_CREDIT_CLASS = re.compile(r"credit|copyright|source|author|autor|photographer|fotograf|rights|urheber", re.I)
 _CAPTION_CLASS = re.compile(
-    r"caption|legende|légende|legend|leyenda|didascalia|bildunterschrift|bildtext|figcaption", re.IGNORECASE
+    r"caption|legende|légende|legend|leyenda|didascalia|bildunterschrift|bildtext|figcaption|"
+    r"(?:media|image|img|photo|picture|bild|foto)[-_]?sub-?(?:title|line)",
+    re.IGNORECASE,
 )
 _CREDIT_DATA = ("data-credit", "data-copyright", "data-photographer", "data-author", "data-source", "data-rights")
 _CAPTION_DATA = ("data-caption", "data-description", "data-legend")
@@ -78,7 +80,10 @@ def _clean_credit(text: str | None) -> str | None:
     return clean_text(text) or None
 
 
-_BAD_SRC = re.compile(r"placeholder|blank\.gif|spacer|pixel\.gif|lazy\.(?:gif|png|svg)|^data:|^about:", re.I)
+_BAD_SRC = re.compile(
+    r"placeholder|blank\.gif|spacer|pixel\.gif|transparent[^/]*\.(?:gif|png)$|lazy\.(?:gif|png|svg)|^data:|^about:",
+    re.IGNORECASE,
+)
 
 
 def _image_url(page: _Page, img: Any) -> str | None:
@@ -94,7 +99,8 @@ def _image_url(page: _Page, img: Any) -> str | None:
 
 def _main_image(figure: Any) -> Any:
     """The figure's image element: ``<img>``, else a ``<source>``, else any element with a ``src``."""
-    img = next(figure.iter("img"), None)
+    imgs = list(figure.iter("img"))  # a placeholder first, the real picture in <noscript>
+    img = next((i for i in imgs if not _BAD_SRC.search((i.get("src") or "").strip())), imgs[0] if imgs else None)
     if img is None:
         img = next(figure.iter("source"), None)
     if img is None:
@@ -366,7 +372,8 @@ _CAPTION_CLASS_XPATH = etree.XPath(
     ".//figcaption | .//img[@data-caption or @data-credit or @data-copyright] | .//@class[contains(., 'aption') or "
     "contains(., 'egend') or contains(., 'égende') or contains(., 'eyenda') or contains(., 'idascalia') or "
     "contains(., 'nterschrift') or contains(., 'ildtext') or contains(., 'redit') or contains(., 'opyright') or "
-    "contains(., 'uthor')]/.."
+    "contains(., 'uthor') or contains(., 'ights') or contains(., 'ubtitle') or contains(., 'ubTitle')]/.. | "
+    ".//*[starts-with(normalize-space(text()), '©')]"
 )
 _MAX_CONTAINER_TEXT = 600
 
@@ -381,7 +388,7 @@ def _captioned_media(page: _Page, scope: Any) -> Iterator[Any]:
             continue
         classes = _classes(el)
         if el.tag not in ("figcaption", "img") and not (
-            _CAPTION_CLASS.search(classes) or _CREDIT_CLASS.search(classes)
+            _CAPTION_CLASS.search(classes) or _CREDIT_CLASS.search(classes) or (el.text or "").strip()[:1] == "©"
         ):
             continue
         container = _container(el, scope)

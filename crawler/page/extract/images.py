@@ -315,7 +315,7 @@ def _merge_ld(page: _Page, images: dict[str, Image]) -> None:
 
 def _images(page: _Page) -> tuple[Image, ...]:
     images = _images_in(page, page.region)
-    if not any(i.caption or i.credit for i in images.values()) and page.region is not page.tree:
+    if not any(i.caption or i.credit for i in images.values()) and _figures_outside(page):
         body = page.tree.find("body")  # the figures sit outside the element taken for the article
         images = _images_in(page, body if body is not None else page.tree) or images
     _merge_ld(page, images)
@@ -326,6 +326,16 @@ def _images(page: _Page) -> tuple[Image, ...]:
         if url:
             images[url] = Image(url=url)
     return tuple(images.values())
+
+
+_FIGURES_XPATH = etree.XPath("//body//figure | //body//figcaption")
+
+
+def _figures_outside(page: _Page) -> bool:
+    """Whether the page has figures outside the element taken for the article."""
+    if page.region is page.tree or page.region.tag in ("body", "html"):
+        return False
+    return any(not _inside(f, page.region) for f in _FIGURES_XPATH(page.tree))
 
 
 def _images_in(page: _Page, scope: Any) -> dict[str, Image]:
@@ -368,13 +378,28 @@ def _add(images: dict[str, Image], image: Image | None, bare: bool = False) -> N
         )
 
 
-_CAPTION_CLASS_XPATH = etree.XPath(
-    ".//figcaption | .//img[@data-caption or @data-credit or @data-copyright] | .//@class[contains(., 'aption') or "
-    "contains(., 'egend') or contains(., 'égende') or contains(., 'eyenda') or contains(., 'idascalia') or "
-    "contains(., 'nterschrift') or contains(., 'ildtext') or contains(., 'redit') or contains(., 'opyright') or "
-    "contains(., 'uthor') or contains(., 'ights') or contains(., 'ubtitle') or contains(., 'ubTitle')]/.. | "
-    ".//*[starts-with(normalize-space(text()), '©')]"
+_ANCHOR_CLASS = re.compile(  # a cheap first filter; _CAPTION_CLASS and _CREDIT_CLASS decide
+    r"aption|egend|égende|eyenda|idascalia|nterschrift|ildtext|redit|opyright|uthor|ights|ubtitle|ubTitle"
 )
+
+
+def _anchors(scope: Any) -> Iterator[Any]:
+    """Elements that may caption or credit an image: figcaptions, images with ``data-caption``..., caption
+    and credit classes, lines starting with "©"."""
+    for el in scope.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag == "figcaption" or (
+            tag == "img" and (el.get("data-caption") or el.get("data-credit") or el.get("data-copyright"))
+        ):
+            yield el
+            continue
+        classes = el.get("class")
+        if (classes and _ANCHOR_CLASS.search(classes)) or (el.text and el.text.lstrip()[:1] == "©"):
+            yield el
+
+
 _MAX_CONTAINER_TEXT = 600
 
 
@@ -383,8 +408,8 @@ def _captioned_media(page: _Page, scope: Any) -> Iterator[Any]:
     ``legende``... class), an image credit or a ``data-caption`` image, outside any figure, that holds exactly
     one image and little text."""
     seen: list[Any] = []  # the elements themselves: an lxml proxy's id() is reused once it is freed
-    for el in _CAPTION_CLASS_XPATH(scope):
-        if not isinstance(el.tag, str) or el.tag == "figure" or any(a.tag == "figure" for a in el.iterancestors()):
+    for el in _anchors(scope):
+        if el.tag == "figure" or any(a.tag == "figure" for a in el.iterancestors()):
             continue
         classes = _classes(el)
         if el.tag not in ("figcaption", "img") and not (

@@ -114,7 +114,7 @@ def _ld_authors(page: _Page, site: set[tuple[str, ...]]) -> tuple[list[Author], 
 def _authors(page: _Page) -> tuple[Author, ...]:
     site = _site_keys(page)
     authors, organisations = _ld_authors(page, site)
-    raw = _byline(page)
+    raw = _byline(page, near_headline_only=bool(authors))  # with JSON-LD people: only to find more of them
     byline = [Author(name=name, name_raw=raw) for name in _names(raw, site)] if raw else []
     if not authors or _adds_people(authors, byline):
         authors = byline or authors
@@ -151,8 +151,8 @@ _NOT_BYLINE_ATTR = re.compile(r"bio|avatar|photo|image|img|more|other|comment|qu
 _AUTHOR_HREF = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autores?|redakteur\w*|journalist\w*)/", re.I)
 
 
-def _byline(page: _Page) -> str | None:
-    scopes = [page.region] if page.region is not None else []
+def _byline(page: _Page, near_headline_only: bool = False) -> str | None:
+    scopes = [page.region] if page.region is not None and not near_headline_only else []
     if page.h1 is not None and page.h1.getparent() is not None:
         scopes.insert(0, page.h1.getparent())
     for i, scope in enumerate(scopes):

@@ -1,14 +1,21 @@
 """Images with their captions and credits: figures, figcaptions, Microdata and JSON-LD.
 
-A figure is a ``<figure>``, or the smallest block around a caption (``<figcaption>`` outside a figure, a
-``caption``/``legende``... class) or an image with ``data-caption``/``data-credit`` that holds exactly one
-image. Its credit is an element with a credit class (``credit``, ``copyright``, ``image-author``...), a
-``<cite>`` or a child that starts with a credit label ("Foto:", "©", "Photo by") in the caption, the short
-second half of a two-part caption, a ``data-credit``/``data-copyright``... attribute, an element with a
-credit class right next to the figure, the part of ``<img title>`` after "alt | ", or the trailing "(Photo:
-X)" of the caption. JSON-LD ImageObjects (``caption``, ``creditText``, ``copyrightHolder``, ``author``,
-``copyrightNotice``) fill what the page lacks, matched by URL, and the article's own image is added when the
-page shows no figure.
+A figure is a ``<figure>``, or the smallest block that holds exactly one image (``<noscript>`` copies not
+counted) around a caption (``<figcaption>`` outside a figure, a ``caption``/``legende``/``mediaSubtitle``...
+class), a credit (``credit``/``copyright``/``rights``/``image-author``... class, a line starting with "©")
+or an image with ``data-caption``/``data-credit``; a figcaption right after a loose ``<picture>`` pairs with
+it. Author portraits (``rel=author``, ``<address>``) and teaser links are not figures. When the element taken
+for the article holds no captioned image while figures sit outside it, the whole body is searched.
+
+The credit is, in order: an element with a credit class, a ``<cite>`` or a child starting with a credit label
+("Foto:", "©", "Photo by"; a bare label stands for its parent) in the figure, the short or parenthesised
+second half of a two-part caption, a ``data-credit``/``data-source``... attribute, a credit-class element
+right next to the figure, the trailing "(Photo: X)", "(Jane Roe/Agency)" or agency of the caption, the text
+after the last credit label in ``alt``/``title``, or the part of ``<img title>`` after "alt | ". A credited
+block with no caption takes the image's alt text as caption. The same image seen twice keeps the caption and
+credit of the copy that has them. JSON-LD ImageObjects (``caption``, ``creditText``, ``copyrightHolder``,
+``author``, ``copyrightNotice``) fill what the page lacks, matched by file name, and are added when the page
+does not show them.
 """
 
 from __future__ import annotations

@@ -304,3 +304,12 @@ def test_copyright_line_media_subtitle_and_noscript_picture() -> None:
         ("a.jpg", "The mayor at the town hall", "Town Council"),
         ("b.jpg", "Two workers at the plant.", "Agency/Jane Roe"),
     ]
+
+
+def test_photographer_credited_in_a_figure_is_not_the_author() -> None:
+    body = (
+        '<article><h1>A story</h1><figure><img src="/a.jpg"><figcaption>The harbour. '
+        '<span class="author">Stock Images RF</span></figcaption></figure>'
+        f'<p class="byline">By Jane Doe</p>{PARAGRAPHS}</article>'
+    )
+    assert _names(_page("", body)) == ["Jane Doe"]

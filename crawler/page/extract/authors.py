@@ -162,6 +162,9 @@ def _byline(page: _Page, near_headline_only: bool = False) -> str | None:
     return None
 
 
+_FIGURE_TAGS = frozenset(("figure", "figcaption", "picture"))
+
+
 def _byline_block(scope: Any) -> str | None:
     for el in scope.iter():
         if not isinstance(el.tag, str) or el.tag in ("meta", "link", "img", "script"):
@@ -169,8 +172,8 @@ def _byline_block(scope: Any) -> str | None:
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _BYLINE_ATTR.search(attrs) or _NOT_BYLINE_ATTR.search(attrs):
             continue
-        if _in_boilerplate(el):
-            continue
+        if _in_boilerplate(el) or any(a.tag in _FIGURE_TAGS for a in el.iterancestors()):
+            continue  # a photographer credited in a figure is not the story's author
         text = _text(el)
         if 3 <= len(text) <= 200 and (split_authors(text) or _agencies_only(text)) and not _SOURCE_LABEL.match(text):
             inner = [

@@ -353,9 +353,9 @@ def test_language_is_detected_when_not_declared() -> None:
     assert extract_article(html, url=URL).language == "fr"
 
 
-def test_agency_only_byline_gives_no_author() -> None:
+def test_agency_only_byline_gives_the_agency() -> None:
     html = _page(body=f'<article><h1>Titre</h1><p class="byline">Par AFP</p>{PARAGRAPHS}</article>')
-    assert extract_article(html, url=URL).authors == ()
+    assert [(a.name, a.name_raw) for a in extract_article(html, url=URL).authors] == [("AFP", "Par AFP")]
 
 
 def test_section_from_jsonld_breadcrumb_skips_home_and_title() -> None:

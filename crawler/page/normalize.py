@@ -399,7 +399,7 @@ _PREFIX = re.compile(
 )
 _PREFIX_LOWER = re.compile(r"^\s*(?:di|da|de)\s+(?=\S)")  # Italian/Portuguese/Spanish, lowercase only
 _CUT = re.compile(
-    r"\s*(?:\b(?:publi[ée]e?|mis\s+à\s+jour|modifi[ée]e?|published|updated|posted|ver[öo]ffentlicht|"
+    r"\s*(?:\b(?:last\s+updated|publi[ée]e?|mis\s+à\s+jour|modifi[ée]e?|published|updated|posted|ver[öo]ffentlicht|"
     r"aktualisiert|publicad[oa]|actualizad[oa]|le\s+\d|on\s+\d|am\s+\d|el\s+\d)\b|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|"
     r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}).*$",
     re.IGNORECASE,

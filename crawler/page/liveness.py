@@ -52,7 +52,7 @@ from lxml import etree
 from crawler.core.items import Article, LivenessResult, Probe, Verdict
 from crawler.core.urls import canonicalize, is_site_root
 from crawler.page.lexicon import GATE_PHRASES, NOT_FOUND_PHRASES, PAYWALL_PHRASES, REMOVAL_PHRASES, WALL_MARKUP
-from crawler.page.similarity import cosine, presence, shingles, tokens, word_count, word_drop
+from crawler.page.similarity import cosine, novel_tokens, presence, shingles, tokens, word_count, word_drop
 
 REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.components.guards
 SHORT_TEXT_WORDS = 150  # main text shorter than this may be a notice, not an article
@@ -395,6 +395,8 @@ def _archived(
         probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
         if probe_sim >= TEMPLATE_SIMILARITY:
             template = f"template:probe-match:{probe_sim:.2f}"
+        elif probe.text and novel_tokens(text, probe.text) < SHORT_TEXT_WORDS:  # the template and a few words
+            template = f"template:probe-leftover:{novel_tokens(text, probe.text)}-words"
     if not short and template is None:
         return None  # a long new text: the drift rules decide (replaced, or changed when the headline stayed)
     where = template or f"template:short:{words}-words"

@@ -79,3 +79,13 @@ def presence(needle: str | None, haystack: set[tuple[str, ...]]) -> float:
     if not wanted:
         return 0.0
     return len(wanted & haystack) / len(wanted)
+
+
+def novel_tokens(text: str | None, reference: str | None, k: int = SHINGLE) -> int:
+    """Tokens of ``text`` that start a ``k``-token run absent from ``reference``: what a page says
+    beyond a template (the site's answer for any URL), in tokens."""
+    words = tokens(text)
+    known = shingles(tokens(reference), k)
+    if len(words) < k:
+        return 0 if tuple(words) in known else len(words)
+    return sum(1 for i in range(len(words) - k + 1) if tuple(words[i : i + k]) not in known)

@@ -327,6 +327,36 @@ def parse_datetime(
     return dt
 
 
+
+def local_datetime(raw: str | None) -> datetime | None:
+    """``raw`` parsed as written: aware in its own offset when it states one, naive otherwise; None if unreadable."""
+    if not raw or not isinstance(raw, str):
+        return None
+    s = clean_text(raw)
+    if not s or len(s) > 200:
+        return None
+    s = _LABEL.sub("", s).strip(" :,-–—|") or s
+    try:
+        return _parse_any(s, True)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def in_own_offset(at: datetime | None, raw: str | None) -> datetime | None:
+    """``at`` (an aware instant, as stored: UTC) read in the offset of the string it came from, so that its day is
+    the page's own day: the offset ``raw`` states, or, when ``raw`` is a naive local time of the same instant
+    (a page showing "2023-11-08 17:49" for 01:49Z), the difference between the two; else ``at`` unchanged."""
+    if at is None or at.tzinfo is None:
+        return at
+    local = local_datetime(raw)
+    if local is None:
+        return at
+    offset = local.utcoffset() if local.tzinfo else local.replace(tzinfo=UTC) - at
+    if offset is None or not offset or abs(offset) > timedelta(hours=14) or offset % timedelta(minutes=15):
+        return at
+    return at.astimezone(timezone(offset))
+
+
 # --------------------------------------------------------------------------------------------------
 # Languages
 # --------------------------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Dates read in the page's own offset, the htmldate fallback, and body failure classes (small invented pages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from crawler.page.extract import extract_article
+from crawler.page.normalize import in_own_offset
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+PARAGRAPHS = "".join(
+    f"<p>Paragraph {i} of the story tells the reader something new about the harbour and the town council, "
+    f"with enough words to count as real article text for any extractor.</p>"
+    for i in range(6)
+)
+
+
+def _page(head: str = "", body: str = "") -> str:
+    return f"<html lang='en'><head><title>Harbour plan</title>{head}</head><body>{body}</body></html>"
+
+
+def test_offset_stated_in_raw_gives_the_pages_own_day() -> None:
+    html = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan",'
+        ' "datePublished": "2024-03-02T07:00:00+09:00"}</script>',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at == datetime(2024, 3, 1, 22, 0, tzinfo=UTC)  # stored as UTC
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2024, 3, 2)
+    assert own.utcoffset() == timedelta(hours=9)
+
+
+def test_utc_stamp_with_naive_local_time_of_the_same_instant_keeps_the_local_day() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2023-11-09T01:49:09+00:00">',
+        f'<article><h1>Harbour plan</h1><div class="time">Published: <time datetime="2023-11-08 17:49:09">'
+        f"November 8, 2023 at 5:49 p.m.</time></div>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at == datetime(2023, 11, 9, 1, 49, 9, tzinfo=UTC)  # the instant is kept
+    assert article.published_raw == "2023-11-08 17:49:09"
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2023, 11, 8) and own.utcoffset() == timedelta(hours=-8)
+
+
+def test_in_own_offset_leaves_unrelated_or_missing_raw_alone() -> None:
+    at = datetime(2023, 11, 9, 1, 49, tzinfo=UTC)
+    assert in_own_offset(at, None) is at
+    assert in_own_offset(at, "not a date") is at
+    assert in_own_offset(at, "2023-11-09T01:49:00Z") == at
+    assert in_own_offset(None, "2023-11-09") is None
+
+
+def test_free_text_date_found_by_the_extensive_fallback() -> None:
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1><p>Posted on March 14, 2021 by the editors</p>{PARAGRAPHS}</article>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is not None and article.published_at.date() == date(2021, 3, 14)
+    assert article.published_source == "htmldate"
+
+
+def test_year_only_placeholder_is_not_a_publication_date() -> None:
+    html = _page(body=f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article><footer><p>Since 2004</p></footer>")
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is None or (article.published_at.month, article.published_at.day) != (1, 1)

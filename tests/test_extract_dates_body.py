@@ -66,3 +66,40 @@ def test_year_only_placeholder_is_not_a_publication_date() -> None:
     html = _page(body=f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article><footer><p>Since 2004</p></footer>")
     article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
     assert article.published_at is None or (article.published_at.month, article.published_at.day) != (1, 1)
+
+
+def _story(paragraphs: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+FIRST = [
+    f"First part, paragraph {i}: the council met on Tuesday to discuss the new harbour wall and its cost."
+    for i in range(5)
+]
+SECOND = [
+    f"Second part, paragraph {i}: residents said the works had blocked the ferry road for weeks." for i in range(5)
+]
+
+
+def test_article_body_split_by_an_ad_slot_is_kept_whole() -> None:
+    html = _page(
+        body=f"<main><article><h1>Harbour plan</h1><div class='article-body'>{_story(FIRST)}</div>"
+        "<div class='ad-slot'><p>Advertisement</p></div>"
+        f"<div class='wrapper'><div class='article-body'><h2>What comes next</h2>{_story(SECOND)}</div></div>"
+        "</article><aside class='related'><p>Other stories</p></aside></main>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.body is not None
+    for p in FIRST + SECOND:
+        assert p in article.body
+    assert article.body.index(FIRST[-1]) < article.body.index(SECOND[0])
+
+
+def test_next_article_of_an_endless_page_is_not_merged() -> None:
+    html = _page(
+        body=f"<main><article><h1>Harbour plan</h1><div class='article-body'>{_story(FIRST)}</div></article>"
+        f"<article><h1>Ferry road</h1><div class='article-body'>{_story(SECOND)}</div></article></main>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.body is not None and FIRST[0] in article.body
+    assert SECOND[0] not in article.body

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from crawler.page.extract import extract_article
+from crawler.page.extract.body import _without_link_lines
+from crawler.page.extract.context import _Page
+from crawler.page.extract.parse import _parse
+from crawler.page.extract.structured import _LinkedData
 from crawler.page.normalize import in_own_offset
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -103,3 +107,28 @@ def test_next_article_of_an_endless_page_is_not_merged() -> None:
     article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
     assert article.body is not None and FIRST[0] in article.body
     assert SECOND[0] not in article.body
+
+
+def _parsed(html: str) -> _Page:
+    tree = _parse(html)
+    return _Page(
+        tree=tree,
+        url="https://news.example/harbour",
+        base="https://news.example/",
+        meta={},
+        ld=_LinkedData(),
+        region=tree,
+    )
+
+
+def test_lines_that_are_wholly_a_teaser_link_are_not_body() -> None:
+    teaser = "WATER LEVELS: Engineers said the river could rise again next week after heavy rain in the hills"
+    subheading = "What the council decided on the harbour wall"
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1>{_story(FIRST)}<h2>{subheading}</h2></article>"
+        f"<ul class='popular'><li><a href='/water'><div><p>{teaser}</p></div></a></li>"
+        f"<li><a href='/council'>{subheading}</a></li></ul>"
+    )
+    lines = [*FIRST, subheading, f"- {teaser}"]
+    kept = _without_link_lines(_parsed(html), lines)
+    assert kept == [*FIRST, subheading]  # the subheading also stands outside any link: kept

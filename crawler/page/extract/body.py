@@ -98,6 +98,11 @@ def _body_text(page: _Page) -> str | None:
     return text.replace(_NBSP_MARK, "\xa0") if text and changed else text
 
 
+def _key(text: str) -> str:
+    """A cheap comparison key for the same text seen in the tree and in trafilatura's output."""
+    return " ".join(text.split()).casefold()
+
+
 _BODY_BLOCKS = frozenset({"p", "h2", "h3", "h4", "blockquote"})
 
 
@@ -106,7 +111,10 @@ def _body_container(page: _Page, keys: set[str]) -> tuple[str, str] | None:
     counts: Counter[tuple[str, str]] = Counter()
     for p in page.tree.iter("p"):
         parent = p.getparent()
-        if parent is not None and parent.get("class") and text_key("".join(p.itertext())) in keys:
+        if parent is None or not parent.get("class"):
+            continue
+        raw = "".join(p.itertext())
+        if len(raw) >= 35 and _key(raw) in keys:
             counts[(parent.tag, parent.get("class"))] += 1
     return counts.most_common(1)[0][0] if counts else None
 
@@ -131,7 +139,7 @@ def _complete_split_body(page: _Page, lines: list[str]) -> list[str]:
     """Articles split into several sibling containers of the same tag and class (between ad slots, or in
     chunks after the first screen): trafilatura often keeps only the first. Paragraphs and subheadings of the
     same-class containers it left out entirely are put back after the last kept paragraph that precedes them."""
-    keys = {text_key(line) for line in lines if len(line) >= 40}
+    keys = {_key(line) for line in lines if len(line) >= 40}
     signature = _body_container(page, keys) if keys else None
     if signature is None:
         return lines
@@ -139,12 +147,12 @@ def _complete_split_body(page: _Page, lines: list[str]) -> list[str]:
     containers = [el for el in page.tree.iter(tag) if el.get("class") == cls]
     if len(containers) < 2:
         return lines
-    position = {text_key(line): i for i, line in enumerate(lines)}
+    position = {_key(line): i for i, line in enumerate(lines)}
     inserts: defaultdict[int, list[str]] = defaultdict(list)
     anchor, added, article = -1, 0, None
     for container in containers:
         blocks = [_text(el) for el in container if isinstance(el.tag, str) and el.tag in _BODY_BLOCKS]
-        kept = [position[text_key(b)] for b in blocks if text_key(b) in position]
+        kept = [position[_key(b)] for b in blocks if _key(b) in position]
         if kept:
             anchor, article = max(anchor, *kept), _article_of(container)
             continue
@@ -171,8 +179,40 @@ def _body(
     text = _body_text(page)
     if not text:
         return None
-    lines = text.split("\n")
+    lines = _without_link_lines(page, text.split("\n"))
     return _finish_body(_complete_split_body(page, lines), lead, title, images, authors)
+
+
+_LONG_LINKS = etree.XPath("//a[@href][string-length(.) >= $n]")
+_LIST_MARK = re.compile(r"^[-*•]\s+")
+
+
+def _without_link_lines(page: _Page, lines: list[str]) -> list[str]:
+    """Drop the lines that are wholly the text of a link: teaser cards and "read more" boxes inside the body,
+    related-article lists after it. An article's own paragraphs are never one link."""
+    candidates = {_key(_LIST_MARK.sub("", line)) for line in lines if len(line) >= 25}
+    if not candidates:
+        return lines
+    shortest = min(len(c) for c in candidates) - 5
+    linked: set[str] = set()
+    for a in _LONG_LINKS(page.tree, n=shortest):
+        href = (a.get("href") or "").strip()
+        if href.startswith(("#", "javascript:")):
+            continue  # in-page anchors of headings are not links away
+        linked.add(_key("".join(a.itertext())))
+        for el in a.iter("p", "h2", "h3", "h4", "span", "div"):
+            part = "".join(el.itertext())
+            if len(part) >= shortest:
+                linked.add(_key(part))
+    dropped = candidates & linked
+    if not dropped:
+        return lines
+    for el in _UNLINKED_BLOCKS(page.tree):  # a subheading also shown as a teaser link elsewhere stays
+        dropped.discard(_key("".join(el.itertext())))
+    return [line for line in lines if _key(_LIST_MARK.sub("", line)) not in dropped]
+
+
+_UNLINKED_BLOCKS = etree.XPath("//*[self::h2 or self::h3 or self::h4][not(ancestor::a)]")
 
 
 def _finish_body(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from crawler.page.extract import extract_article
-from crawler.page.extract.body import _without_link_lines
+from crawler.page.extract.body import _finish_body, _without_link_lines
 from crawler.page.extract.context import _Page
 from crawler.page.extract.parse import _parse
 from crawler.page.extract.structured import _LinkedData
@@ -132,3 +132,9 @@ def test_lines_that_are_wholly_a_teaser_link_are_not_body() -> None:
     lines = [*FIRST, subheading, f"- {teaser}"]
     kept = _without_link_lines(_parsed(html), lines)
     assert kept == [*FIRST, subheading]  # the subheading also stands outside any link: kept
+
+
+def test_polish_and_czech_read_more_labels_are_not_paragraphs() -> None:
+    lines = [FIRST[0], "Czytaj też", FIRST[1], "Čtěte také", FIRST[2]]
+    body = _finish_body(lines, None, "Harbour plan", (), ())
+    assert body == "\n\n".join(FIRST[:3])

@@ -138,3 +138,16 @@ def test_polish_and_czech_read_more_labels_are_not_paragraphs() -> None:
     lines = [FIRST[0], "Czytaj też", FIRST[1], "Čtěte také", FIRST[2]]
     body = _finish_body(lines, None, "Harbour plan", (), ())
     assert body == "\n\n".join(FIRST[:3])
+
+
+def test_related_list_items_that_are_mostly_a_link_are_not_body() -> None:
+    related = "Ferry: Operator orders a second boat for the busy summer route"
+    own_item = "The council will vote on the plan in March, see the agenda for details"
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1>{_story(FIRST)}<ul>"
+        f"<li>Ferry: <a href='/ferry'>Operator orders a second boat for the busy summer route</a></li>"
+        f"<li>The council will vote on the plan in March, see the <a href='/agenda'>agenda</a> for details</li>"
+        "</ul></article>"
+    )
+    kept = _without_link_lines(_parsed(html), [*FIRST, f"- {related}", f"- {own_item}"])
+    assert kept == [*FIRST, f"- {own_item}"]

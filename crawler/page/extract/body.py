@@ -204,12 +204,32 @@ def _without_link_lines(page: _Page, lines: list[str]) -> list[str]:
             part = "".join(el.itertext())
             if len(part) >= shortest:
                 linked.add(_key(part))
-    dropped = candidates & linked
+    dropped = (candidates & linked) | _linked_list_items(page, lines)
     if not dropped:
         return lines
     for el in _UNLINKED_BLOCKS(page.tree):  # a subheading also shown as a teaser link elsewhere stays
         dropped.discard(_key("".join(el.itertext())))
     return [line for line in lines if _key(_LIST_MARK.sub("", line)) not in dropped]
+
+
+_LONG_ITEMS = etree.XPath("//li[a][string-length(.) >= 25]")
+
+
+def _linked_list_items(page: _Page, lines: list[str]) -> set[str]:
+    """Keys of the list lines whose item is mostly link text ("- Topic: headline" with the headline linked):
+    related-article lists."""
+    items = {_key(line[2:]) for line in lines if line.startswith("- ") and len(line) >= 25}
+    if not items:
+        return set()
+    found: set[str] = set()
+    for li in _LONG_ITEMS(page.tree):
+        text = "".join(li.itertext())
+        key = _key(text)
+        if key in items:
+            linked = sum(len("".join(a.itertext())) for a in li.iter("a") if a.get("href"))
+            if linked >= 0.6 * len(text.strip()):
+                found.add(key)
+    return found
 
 
 _UNLINKED_BLOCKS = etree.XPath("//*[self::h2 or self::h3 or self::h4][not(ancestor::a)]")

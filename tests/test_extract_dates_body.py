@@ -151,3 +151,24 @@ def test_related_list_items_that_are_mostly_a_link_are_not_body() -> None:
     )
     kept = _without_link_lines(_parsed(html), [*FIRST, f"- {related}", f"- {own_item}"])
     assert kept == [*FIRST, f"- {own_item}"]
+
+
+def test_utc_stamp_one_day_after_the_url_day_is_read_on_the_url_day() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2020-02-25T02:25:54+00:00">',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/2020/02/24/harbour-plan/", fetched_at=NOW)
+    assert article.published_at == datetime(2020, 2, 25, 2, 25, 54, tzinfo=UTC)  # the instant is kept
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2020, 2, 24) and own == article.published_at
+
+
+def test_url_day_far_from_the_stamp_changes_nothing() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2020-02-25T14:00:00+00:00">',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/2020/02/24/harbour-plan/", fetched_at=NOW)
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2020, 2, 25)

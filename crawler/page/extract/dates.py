@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from htmldate import find_date
@@ -122,7 +122,27 @@ def _published(page: _Page, not_after: datetime | None) -> _Dated:
             y, m, d = (g for g in match.groups() if g)
             yield "url", f"{y}-{int(m):02d}-{int(d):02d}"
 
-    return _local_reading(page, _pick_date(candidates(), not_after))
+    return _url_day(page, _local_reading(page, _pick_date(candidates(), not_after)))
+
+
+def _url_day(page: _Page, dated: _Dated) -> _Dated:
+    """A date stated in UTC whose day is one off the day in the URL (an evening story in the Americas, an early
+    morning one in Asia) keeps its instant and takes the URL's day as its raw value: the page's own day."""
+    stated = local_datetime(dated.raw)
+    match = _URL_DATE.search(page.url)
+    if dated.at is None or dated.source == "url" or stated is None or stated.tzinfo is None or match is None:
+        return dated
+    if stated.utcoffset():
+        return dated
+    y, m, d = (int(g) for g in match.groups() if g)
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return dated
+    local = in_own_offset(dated.at, day.isoformat())
+    if abs((day - dated.at.date()).days) != 1 or local is None or local.date() != day:
+        return dated
+    return _Dated(dated.at, day.isoformat(), dated.source)
 
 
 _NAIVE_STAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?$")

@@ -18,6 +18,10 @@ there defines its layout and metric, implemented here as written:
   recall and F1 over all snippets of the extracted text (morgue: lead + body). Baseline:
   ``trafilatura.extract(html, url=url)``.
 
+morgue's ``published_at`` is stored as aware UTC; its day is read "in its own offset" with
+:func:`crawler.page.normalize.in_own_offset`: in the offset ``published_raw`` states (or, for a naive local
+time of the same instant, the offset implied by the two), so a page's 00:30+02:00 counts for its own day.
+
 Every tool sees the same string per page: the gzip page decoded once with morgue's ``decode_html``.
 Timing: each call alone with ``time.perf_counter`` after one untimed warm-up call per tool and set, the
 garbage collector run before each page outside the timed region. A call that raises scores 0 on that
@@ -50,6 +54,7 @@ import trafilatura
 
 from crawler.page.extract import decode_html, extract_article
 from crawler.page.liveness import Observation, classify
+from crawler.page.normalize import in_own_offset
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks"
@@ -326,7 +331,7 @@ def run_morgue(case: Case) -> Fields:
     return Fields(
         title=article.title,
         authors=tuple(a.name for a in article.authors),
-        published=article.published_at,
+        published=in_own_offset(article.published_at, article.published_raw),
         lead=article.lead,
         body=article.body,
         captions=tuple(i.caption for i in article.images if i.caption),

@@ -115,6 +115,11 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "Pular para o conteúdo", "Publicidade", "Compartilhar", "Partilhar", "Leia também", "Leia mais",
         "Página não encontrada",
     ),
+    "pl": (
+        "Czytaj więcej", "Czytaj też", "Czytaj także", "Zobacz też", "Zobacz także", "Przeczytaj także",
+        "Reklama", "Udostępnij", "Skomentuj", "Komentarze",
+    ),
+    "cs": ("Článek", "Čtěte také", "Přečtěte si také", "Reklama", "Sdílet", "Komentáře"),
 }  # fmt: skip
 
 _EXACT = frozenset(text_key(p) for phrases in BOILERPLATE_PHRASES.values() for p in phrases)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
 __all__ = [
@@ -325,6 +325,49 @@ def parse_datetime(
         if dt > limit:
             return None
     return dt
+
+
+def local_datetime(raw: str | None) -> datetime | None:
+    """``raw`` parsed as written: aware in its own offset when it states one, naive otherwise; None if unreadable."""
+    if not raw or not isinstance(raw, str):
+        return None
+    s = clean_text(raw)
+    if not s or len(s) > 200:
+        return None
+    s = _LABEL.sub("", s).strip(" :,-–—|") or s
+    try:
+        return _parse_any(s, True)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _on_day(at: datetime, day: date) -> datetime:
+    """``at`` in the whole-hour offset nearest to UTC that puts it on ``day`` (-12 to +14 hours), else ``at``."""
+    utc = at.astimezone(UTC)
+    gap = (day - utc.date()).days
+    hours = -(utc.hour + 1) if gap == -1 else 24 - utc.hour if gap == 1 else 0
+    if not gap or not -12 <= hours <= 14:
+        return at
+    return utc.astimezone(timezone(timedelta(hours=hours)))
+
+
+def in_own_offset(at: datetime | None, raw: str | None) -> datetime | None:
+    """``at`` (an aware instant, as stored: UTC) read in the offset of the string it came from, so that its day is
+    the page's own day: the offset ``raw`` states, or, when ``raw`` is a naive local time of the same instant
+    (a page showing "2023-11-08 17:49" for 01:49Z), the difference between the two, or, when ``raw`` is a bare
+    day next to the UTC day of ``at`` (the URL's day of a UTC stamp), the nearest whole-hour offset on that day;
+    else ``at`` unchanged."""
+    if at is None or at.tzinfo is None:
+        return at
+    local = local_datetime(raw)
+    if local is None:
+        return at
+    if local.tzinfo is None and ":" not in raw:  # a bare day: the instant read in the nearest offset on that day
+        return _on_day(at, local.date())
+    offset = local.utcoffset() if local.tzinfo else local.replace(tzinfo=UTC) - at
+    if offset is None or not offset or abs(offset) > timedelta(hours=14) or offset % timedelta(minutes=15):
+        return at
+    return at.astimezone(timezone(offset))
 
 
 # --------------------------------------------------------------------------------------------------

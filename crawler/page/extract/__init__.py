@@ -113,7 +113,7 @@ def _extract(tree: Any, url: str, fetched_at: datetime | None, overrides: dict[s
     if published.at is None:
         published = _safe(lambda: _published(page, fetched_at), _Dated())
     if published.at is None:
-        published = _safe(lambda: _htmldate(tree, fetched_at), _Dated())
+        published = _safe(lambda: _htmldate(tree, url, fetched_at), _Dated())
     modified = _safe(lambda: _override_date(tree, ov("modified_at"), fetched_at), _Dated())
     if modified.at is None:
         modified = _safe(lambda: _modified(page, fetched_at), _Dated())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from htmldate import find_date
@@ -16,6 +16,8 @@ from crawler.page.extract.dom import _DATE_ATTR, _MODIFIED_ATTR, _classes, _in_b
 from crawler.page.extract.structured import _ld_str
 from crawler.page.normalize import (
     clean_text,
+    in_own_offset,
+    local_datetime,
     parse_datetime,
 )
 
@@ -120,12 +122,51 @@ def _published(page: _Page, not_after: datetime | None) -> _Dated:
             y, m, d = (g for g in match.groups() if g)
             yield "url", f"{y}-{int(m):02d}-{int(d):02d}"
 
-    return _pick_date(candidates(), not_after)
+    return _url_day(page, _local_reading(page, _pick_date(candidates(), not_after)))
 
 
-_MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified"
-)
+def _url_day(page: _Page, dated: _Dated) -> _Dated:
+    """A date stated in UTC whose day is one off the day in the URL (an evening story in the Americas, an early
+    morning one in Asia) keeps its instant and takes the URL's day as its raw value: the page's own day."""
+    stated = local_datetime(dated.raw)
+    match = _URL_DATE.search(page.url)
+    if dated.at is None or dated.source == "url" or stated is None or stated.tzinfo is None or match is None:
+        return dated
+    if stated.utcoffset():
+        return dated
+    y, m, d = (int(g) for g in match.groups() if g)
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return dated
+    local = in_own_offset(dated.at, day.isoformat())
+    if abs((day - dated.at.date()).days) != 1 or local is None or local.date() != day:
+        return dated
+    return _Dated(dated.at, day.isoformat(), dated.source)
+
+
+_NAIVE_STAMP = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d)?$")
+
+
+def _local_reading(page: _Page, dated: _Dated) -> _Dated:
+    """A date stated in UTC ("...Z", "+00:00") keeps its instant but, when the page also gives the same instant
+    as a naive local time (a meta value or ``<time datetime>`` such as "2023-11-08 17:49:09" for 01:49:09Z), takes
+    that string as its raw value: the page's own offset, hence its own day, is then known."""
+    stated = local_datetime(dated.raw)
+    if dated.at is None or stated is None or stated.tzinfo is None or stated.utcoffset():
+        return dated
+    values = [v for vs in page.meta.values() for v in vs if len(v) <= 25]
+    values += [el.get("datetime") or "" for el in page.tree.iter("time")]
+    for value in values:
+        value = value.strip()
+        if _NAIVE_STAMP.match(value) and in_own_offset(dated.at, value) is not dated.at:
+            local = local_datetime(value)
+            if local is not None and local.second == dated.at.second and local.minute % 15 == dated.at.minute % 15:
+                return _Dated(dated.at, value, dated.source)
+    return dated
+
+
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "last-modified", "dcterms.modified")
 
 
 def _modified(page: _Page, not_after: datetime | None) -> _Dated:
@@ -139,15 +180,20 @@ def _modified(page: _Page, not_after: datetime | None) -> _Dated:
     return _pick_date(candidates(), not_after)
 
 
-def _htmldate(tree: Any, not_after: datetime | None) -> _Dated:
+def _htmldate(tree: Any, url: str, not_after: datetime | None) -> _Dated:
+    """htmldate's original date with its extensive search (free text, copyright lines excluded), the last
+    fallback. A bare 1 January is refused: it is the usual placeholder of a year-only date."""
     found = find_date(
         tree,
+        url=url,
         outputformat="%Y-%m-%dT%H:%M:%S%z",
-        extensive_search=False,
+        extensive_search=True,
         original_date=True,
         max_date=not_after.strftime("%Y-%m-%d") if not_after else None,
     )
     if not found:
         return _Dated()
     parsed = parse_datetime(found, not_after=not_after)
-    return _Dated(parsed, found, "htmldate") if parsed else _Dated()
+    if parsed is None or (parsed.month, parsed.day, parsed.hour, parsed.minute) == (1, 1, 0, 0):
+        return _Dated()
+    return _Dated(parsed, found, "htmldate")

@@ -1,0 +1,174 @@
+"""Dates read in the page's own offset, the htmldate fallback, and body failure classes (small invented pages)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from crawler.page.extract import extract_article
+from crawler.page.extract.body import _finish_body, _without_link_lines
+from crawler.page.extract.context import _Page
+from crawler.page.extract.parse import _parse
+from crawler.page.extract.structured import _LinkedData
+from crawler.page.normalize import in_own_offset
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+PARAGRAPHS = "".join(
+    f"<p>Paragraph {i} of the story tells the reader something new about the harbour and the town council, "
+    f"with enough words to count as real article text for any extractor.</p>"
+    for i in range(6)
+)
+
+
+def _page(head: str = "", body: str = "") -> str:
+    return f"<html lang='en'><head><title>Harbour plan</title>{head}</head><body>{body}</body></html>"
+
+
+def test_offset_stated_in_raw_gives_the_pages_own_day() -> None:
+    html = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan",'
+        ' "datePublished": "2024-03-02T07:00:00+09:00"}</script>',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at == datetime(2024, 3, 1, 22, 0, tzinfo=UTC)  # stored as UTC
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2024, 3, 2)
+    assert own.utcoffset() == timedelta(hours=9)
+
+
+def test_utc_stamp_with_naive_local_time_of_the_same_instant_keeps_the_local_day() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2023-11-09T01:49:09+00:00">',
+        f'<article><h1>Harbour plan</h1><div class="time">Published: <time datetime="2023-11-08 17:49:09">'
+        f"November 8, 2023 at 5:49 p.m.</time></div>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at == datetime(2023, 11, 9, 1, 49, 9, tzinfo=UTC)  # the instant is kept
+    assert article.published_raw == "2023-11-08 17:49:09"
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2023, 11, 8) and own.utcoffset() == timedelta(hours=-8)
+
+
+def test_in_own_offset_leaves_unrelated_or_missing_raw_alone() -> None:
+    at = datetime(2023, 11, 9, 1, 49, tzinfo=UTC)
+    assert in_own_offset(at, None) is at
+    assert in_own_offset(at, "not a date") is at
+    assert in_own_offset(at, "2023-11-09T01:49:00Z") == at
+    assert in_own_offset(None, "2023-11-09") is None
+
+
+def test_free_text_date_found_by_the_extensive_fallback() -> None:
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1><p>Posted on March 14, 2021 by the editors</p>{PARAGRAPHS}</article>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is not None and article.published_at.date() == date(2021, 3, 14)
+    assert article.published_source == "htmldate"
+
+
+def test_year_only_placeholder_is_not_a_publication_date() -> None:
+    html = _page(body=f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article><footer><p>Since 2004</p></footer>")
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is None or (article.published_at.month, article.published_at.day) != (1, 1)
+
+
+def _story(paragraphs: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+FIRST = [
+    f"First part, paragraph {i}: the council met on Tuesday to discuss the new harbour wall and its cost."
+    for i in range(5)
+]
+SECOND = [
+    f"Second part, paragraph {i}: residents said the works had blocked the ferry road for weeks." for i in range(5)
+]
+
+
+def test_article_body_split_by_an_ad_slot_is_kept_whole() -> None:
+    html = _page(
+        body=f"<main><article><h1>Harbour plan</h1><div class='article-body'>{_story(FIRST)}</div>"
+        "<div class='ad-slot'><p>Advertisement</p></div>"
+        f"<div class='wrapper'><div class='article-body'><h2>What comes next</h2>{_story(SECOND)}</div></div>"
+        "</article><aside class='related'><p>Other stories</p></aside></main>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.body is not None
+    for p in FIRST + SECOND:
+        assert p in article.body
+    assert article.body.index(FIRST[-1]) < article.body.index(SECOND[0])
+
+
+def test_next_article_of_an_endless_page_is_not_merged() -> None:
+    html = _page(
+        body=f"<main><article><h1>Harbour plan</h1><div class='article-body'>{_story(FIRST)}</div></article>"
+        f"<article><h1>Ferry road</h1><div class='article-body'>{_story(SECOND)}</div></article></main>"
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.body is not None and FIRST[0] in article.body
+    assert SECOND[0] not in article.body
+
+
+def _parsed(html: str) -> _Page:
+    tree = _parse(html)
+    return _Page(
+        tree=tree,
+        url="https://news.example/harbour",
+        base="https://news.example/",
+        meta={},
+        ld=_LinkedData(),
+        region=tree,
+    )
+
+
+def test_lines_that_are_wholly_a_teaser_link_are_not_body() -> None:
+    teaser = "WATER LEVELS: Engineers said the river could rise again next week after heavy rain in the hills"
+    subheading = "What the council decided on the harbour wall"
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1>{_story(FIRST)}<h2>{subheading}</h2></article>"
+        f"<ul class='popular'><li><a href='/water'><div><p>{teaser}</p></div></a></li>"
+        f"<li><a href='/council'>{subheading}</a></li></ul>"
+    )
+    lines = [*FIRST, subheading, f"- {teaser}"]
+    kept = _without_link_lines(_parsed(html), lines)
+    assert kept == [*FIRST, subheading]  # the subheading also stands outside any link: kept
+
+
+def test_polish_and_czech_read_more_labels_are_not_paragraphs() -> None:
+    lines = [FIRST[0], "Czytaj też", FIRST[1], "Čtěte také", FIRST[2]]
+    body = _finish_body(lines, None, "Harbour plan", (), ())
+    assert body == "\n\n".join(FIRST[:3])
+
+
+def test_related_list_items_that_are_mostly_a_link_are_not_body() -> None:
+    related = "Ferry: Operator orders a second boat for the busy summer route"
+    own_item = "The council will vote on the plan in March, see the agenda for details"
+    html = _page(
+        body=f"<article><h1>Harbour plan</h1>{_story(FIRST)}<ul>"
+        f"<li>Ferry: <a href='/ferry'>Operator orders a second boat for the busy summer route</a></li>"
+        f"<li>The council will vote on the plan in March, see the <a href='/agenda'>agenda</a> for details</li>"
+        "</ul></article>"
+    )
+    kept = _without_link_lines(_parsed(html), [*FIRST, f"- {related}", f"- {own_item}"])
+    assert kept == [*FIRST, f"- {own_item}"]
+
+
+def test_utc_stamp_one_day_after_the_url_day_is_read_on_the_url_day() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2020-02-25T02:25:54+00:00">',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/2020/02/24/harbour-plan/", fetched_at=NOW)
+    assert article.published_at == datetime(2020, 2, 25, 2, 25, 54, tzinfo=UTC)  # the instant is kept
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2020, 2, 24) and own == article.published_at
+
+
+def test_url_day_far_from_the_stamp_changes_nothing() -> None:
+    html = _page(
+        '<meta property="article:published_time" content="2020-02-25T14:00:00+00:00">',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/2020/02/24/harbour-plan/", fetched_at=NOW)
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2020, 2, 25)

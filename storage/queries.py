@@ -267,6 +267,7 @@ class DueArticle:
     source: str
     title: str | None
     text: str  # lead and body of the latest version
+    lead: str | None = None  # the lead alone (liveness reads the body apart from it)
     etag: str | None
     last_modified: str | None
     status: str
@@ -302,6 +303,7 @@ def due_for_recheck(
             source=source,
             title=title,
             text="\n\n".join(part for part in (lead, body) if part),
+            lead=lead,
             etag=a.etag,
             last_modified=a.last_modified,
             status=a.status,

@@ -255,6 +255,7 @@ def run_recheck(
                     source=d.source,
                     archived_title=d.title,
                     archived_text=d.text,
+                    archived_lead=d.lead,
                     etag=d.etag,
                     last_modified=d.last_modified,
                 )

@@ -65,8 +65,10 @@ REPLACED_DROP = 0.85  # ... with at least this drop in word count
 REPLACED_TITLE_SIMILARITY = 0.3  # ... or with a new, unrelated headline
 UNCHANGED_SIMILARITY = 0.995
 GONE_PRESENCE = 0.2  # less than this share of the archived text's 4-token runs left anywhere in the page ...
-START_PRESENCE = 0.5  # ... and less than this share of its start (lead, first paragraph): the article is gone
-START_TOKENS = 60  # the start of the archived text, in tokens
+START_PRESENCE = 0.8  # ... and none of its opening paragraphs is there (this share of it): the article is gone
+OPENING_PARAGRAPHS = 3  # the body's first paragraphs: what a teaser behind a wall shows
+PARAGRAPH_TOKENS = 12  # shorter paragraphs (datelines, labels) say nothing
+SHRUNK = 0.5  # a kept headline over a text this much shorter than the archived body: the body was removed
 TEMPLATE_SIMILARITY = 0.6  # what is left is the site's page for any URL (the random-URL probe's answer)
 ARTICLE_WORDS = 8  # a walled page with a headline and this much text carries the article's start
 
@@ -122,7 +124,8 @@ class Known:
     """What the archive knows about the URL when it is re-checked."""
 
     archived_title: str | None = None
-    archived_text: str | None = None
+    archived_text: str | None = None  # lead and body
+    archived_lead: str | None = None  # the lead alone, when the archive has one
     probe: Probe | None = None
     sinks: frozenset[str] = frozenset()  # canonical URLs where many archived URLs' redirects end
 
@@ -374,9 +377,9 @@ def _archived(
 ) -> LivenessResult | None:
     """Re-check rules that read the archived article: is any of it still anywhere in the page?"""
     haystack = shingles(tokens(signals.page_text or signals.visible_text))
-    archived = known.archived_text or ""
-    full = presence(archived, haystack)
-    start = presence(" ".join(tokens(archived)[:START_TOKENS]), haystack)
+    body = _archived_body(known)
+    full = presence(body, haystack)
+    start = max((presence(p, haystack) for p in _opening_paragraphs(body)), default=0.0)
     if full >= GONE_PRESENCE or start >= START_PRESENCE:
         if words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None:
             return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:start:{start:.2f}")
@@ -398,7 +401,13 @@ def _archived(
         elif probe.text and novel_tokens(text, probe.text) < SHORT_TEXT_WORDS:  # the template and a few words
             template = f"template:probe-leftover:{novel_tokens(text, probe.text)}-words"
     if not short and template is None:
-        return None  # a long new text: the drift rules decide (replaced, or changed when the headline stayed)
+        # a long text with nothing of the archived body: a rewrite under the same visible headline is a
+        # change; the headline kept over a much shorter text is the body removed; no headline: replaced
+        if not _headline_kept(signals, known, visible_only=True):
+            return _result(Verdict.REPLACED, gone, "headline-gone")
+        if word_count(text) <= SHRUNK * word_count(body):
+            return _result(Verdict.REMOVAL_NOTICE, gone, "headline-kept", "words:shrunk")
+        return None
     where = template or f"template:short:{words}-words"
     for pattern, verdict, name in (
         (REMOVAL_RE, Verdict.REMOVAL_NOTICE, "removal"),
@@ -406,13 +415,34 @@ def _archived(
     ):
         if any(pattern.search(v) for v in (text, signals.title, signals.h1, signals.visible_text)):
             return _result(verdict, f"phrase:{name}", gone, where)
-    archived_title = normalise(known.archived_title or "")
-    if archived_title and archived_title in (signals.h1, signals.og_title):
+    if _headline_kept(signals, known, visible_only=False):
         return _result(Verdict.REMOVAL_NOTICE, gone, "headline-kept", where)
     drift = _drift(signals, text, known)
     if drift.verdict is Verdict.REPLACED:
         return _result(drift.verdict, *drift.reasons, gone)
     return _result(Verdict.SOFT_404, gone, where)
+
+
+def _archived_body(known: Known) -> str:
+    """The archived text without its lead (a notice page may keep the standfirst over a removed body)."""
+    text = known.archived_text or ""
+    lead = (known.archived_lead or "").strip()
+    if lead and text.startswith(lead) and len(text) > len(lead) + 20:
+        return text[len(lead) :].strip()
+    return text
+
+
+def _opening_paragraphs(body: str) -> list[str]:
+    paragraphs = [p for p in re.split(r"\n\s*\n", body) if len(tokens(p)) >= PARAGRAPH_TOKENS]
+    return paragraphs[:OPENING_PARAGRAPHS]
+
+
+def _headline_kept(signals: PageSignals, known: Known, *, visible_only: bool) -> bool:
+    """The archived headline is the page's h1 (or, unless ``visible_only``, its og:title)."""
+    archived = normalise(known.archived_title or "")
+    if not archived:
+        return False
+    return archived in signals.h1 or (not visible_only and archived in signals.og_title)
 
 
 def _drift(signals: PageSignals, text: str, known: Known) -> LivenessResult:

@@ -39,6 +39,7 @@ class Target:
     source: str
     archived_title: str | None = None
     archived_text: str | None = None
+    archived_lead: str | None = None
     etag: str | None = None
     last_modified: str | None = None
 
@@ -133,6 +134,7 @@ class RecheckSpider(scrapy.Spider):
         known = Known(
             archived_title=target.archived_title,
             archived_text=target.archived_text,
+            archived_lead=target.archived_lead,
             probe=self.probes.get(probe_key(target.url)),
             sinks=self.sinks,
         )

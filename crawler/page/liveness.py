@@ -140,7 +140,7 @@ class PageSignals:
     not_free: bool = False  # JSON-LD isAccessibleForFree is false
     wall_markup: bool = False  # consent-manager, paywall or bot-challenge markup
     visible_text: str = ""  # text of <main> (or <article>, or <body>) without nav, header, footer, aside
-    page_text: str = ""  # every text of the document, scripts' included (JSON the page renders from)
+    page_text: str = ""  # the body's text (no script: metadata repeats the opening lines of removed articles)
     consent_markup: bool = False  # a consent manager's markup or script
     links: int = 0  # links in the body: a site's own page (chrome) has many, a consent or bot gate few
 
@@ -168,7 +168,13 @@ def page_signals(html: str | None) -> PageSignals:
         v for v in doc.xpath("//body//@id | //body//@class | //script/@src | //iframe/@src") if isinstance(v, str)
     )
     title, h1, og_title = first("//title"), first("//h1"), first('//meta[@property="og:title"]/@content')
-    page_text = " ".join(t for t in doc.xpath("//body//text()[not(parent::style)]") if isinstance(t, str))
+    page_text = " ".join(
+        t
+        for t in doc.xpath(
+            "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+        )
+        if isinstance(t, str)
+    )
     containers = doc.xpath("//main") or doc.xpath("//article") or doc.xpath("//body")
     visible = ""
     if containers:
@@ -384,6 +390,11 @@ def _archived(
         if words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None:
             return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:start:{start:.2f}")
         return None
+    lead = presence(known.archived_lead, haystack) if known.archived_lead else 0.0
+    declared = (article is not None and article.access not in (None, "free")) or signals.not_free
+    if declared and lead >= START_PRESENCE and _headline_kept(signals, known, visible_only=True):
+        # a hard wall that shows the headline and the standfirst only: the article is behind it
+        return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:lead:{lead:.2f}")
     gone = f"archived-text:gone:{full:.2f}"
     short = words < SHORT_TEXT_WORDS
     gate = _gate(signals, text, chrome_too=False)

@@ -297,9 +297,9 @@ def test_access_from_json_ld(value: Any, access: str, evidence: tuple[str, ...])
         data["isAccessibleForFree"] = value
     article = extract_article(_page(_ld(data), f"<article>{PARAGRAPHS}</article>"), url=URL)
     assert (article.access, article.access_evidence) == (access, evidence)
-    # a short text behind a wall is a teaser: the stored body is not the whole article
-    assert article.is_paywalled is (access != "free")
-    assert article.body_complete is (access == "free")
+    # JSON-LD alone says the publisher sells the article, not that this page cuts it (no wall shown)
+    assert article.is_paywalled is False
+    assert article.body_complete is True
 
 
 def test_canonical_to_the_home_page_is_ignored() -> None:

@@ -151,6 +151,7 @@ def test_due_selection_skips_what_was_just_checked(setup) -> None:
     assert "0 pages fetched" in result.stdout
 
 
+@pytest.mark.parametrize("setup", ["sqlite"], indirect=True)  # one backend: the rules are above the database
 def test_an_article_going_behind_a_paywall_and_out_is_an_access_change_never_a_removal(setup) -> None:
     site, common, db, tmp = setup
     site.routes[EN] = {"status": 200, "file": "_paywalled_en.html"}  # headline, lead, one paragraph, a wall

@@ -15,8 +15,9 @@ not evidence: free pages carry those too. ``access`` is ``free`` when nothing wa
 ``body_complete``: a walled page may still hold the whole text (client-side walls hide it with a
 script; JSON-LD ``articleBody`` or the ``hasPart`` element carries it). When JSON-LD's
 ``articleBody`` is clearly longer than the extracted body it becomes the body; when the ``hasPart``
-element holds the walled text, it completes the body. Otherwise a walled body is complete only
-when it is long (:data:`COMPLETE_WORDS`); a teaser is not.
+element holds the walled text, it completes the body. Otherwise, where the page shows its wall
+(a wall element, wording after the teaser), a body is complete only when it is long
+(:data:`COMPLETE_WORDS`); a teaser is not. JSON-LD alone does not make a body a teaser.
 """
 
 from __future__ import annotations
@@ -218,4 +219,7 @@ def detect_access(page: _Page, body: str | None) -> Access:
         if words(body) < COMPLETE_WORDS:  # the body is the visible teaser: the walled paragraphs complete it
             body = _completed(body, walled_part)
         return Access(access=access, evidence=(*evidence, "dom:walled-part"), body=body, body_complete=True)
-    return Access(access=access, evidence=tuple(evidence), body=body, body_complete=words(body) >= COMPLETE_WORDS)
+    # a teaser only where the page shows the wall; JSON-LD alone says the publisher sells it, not that it is cut
+    shown = "wall:element" in evidence or "wall:phrase-after-teaser" in evidence
+    return Access(access=access, evidence=tuple(evidence), body=body,
+                  body_complete=not shown or words(body) >= COMPLETE_WORDS)

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from lxml import etree
 from lxml.cssselect import CSSSelector
 
 from crawler.page.extract.context import _Page
@@ -56,6 +57,12 @@ _METERED_WORDS = re.compile(
     r"\bmeter(?:ed)?\b|free (?:articles?|stories) (?:left|remaining)|articles? gratuits? restants?|"
     r"kostenlose artikel|artículos gratuitos|articoli gratuiti|you have \d+ free|il vous reste \d+",
     re.IGNORECASE,
+)
+# a cheap first pass in libxml2 (EXSLT regular expressions) before the exact pattern above
+_WALL_CANDIDATES = etree.XPath(
+    "//body//*[re:test(@class, 'wall|meter|piano|tp-|lock|gate|premium|subscri|abo|paid', 'i')"
+    " or re:test(@id, 'wall|meter|piano|tp-|lock|gate|premium|subscri|abo|paid', 'i')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HIDDEN_CLASS = re.compile(r"(?:^|\s)(?:hidden|is-hidden|d-none|hide|visually-hidden|sr-only)(?:\s|$)", re.IGNORECASE)
@@ -109,7 +116,7 @@ def _hidden(el: Any) -> bool:
 
 def _wall_elements(tree: Any) -> list[Any]:
     found = []
-    for el in tree.xpath("//body//*[@class or @id]"):
+    for el in _WALL_CANDIDATES(tree):
         names = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not _WALL_TOKEN.search(names) or _hidden(el) or _in_boilerplate(el):
             continue
@@ -178,8 +185,13 @@ def _completed(body: str | None, walled_part: str) -> str | None:
 def _teaser_cut(page: _Page, body: str | None) -> str | None:
     """Wall wording in the last blocks of the article region (where a teaser stops)."""
     region = page.region if page.region is not None else page.tree
-    last = [el for el in region.iter("p", "div", "span", "a", "button", "h2", "h3") if not _hidden(el)][-12:]
-    blocks = [clean_text(el.text_content()) or "" for el in last]
+    last: list[Any] = []
+    for el in reversed(list(region.iter("p", "div", "span", "a", "button", "h2", "h3"))):
+        if len(last) == 12:
+            break
+        if not _hidden(el):
+            last.append(el)
+    blocks = [clean_text(el.text_content()) or "" for el in reversed(last)]
     tail = " ".join(b for b in blocks if b and len(b) < 400)
     match = _PAYWALL_RE.search(_norm(tail))
     return tail if match else None
@@ -202,7 +214,8 @@ def detect_access(page: _Page, body: str | None) -> Access:
         says_wall = _PAYWALL_RE.search(_norm(text)) or (_WALL_WORDS.search(text) and words(body) < COMPLETE_WORDS)
         if "wall:element" not in evidence and (says_wall or ld_free is False):
             evidence.append("wall:element")
-    cut = _teaser_cut(page, body) if not evidence and ld_free is not True else None
+    teaser = words(body) < COMPLETE_WORDS  # wording where the text stops says "wall" only under a short text
+    cut = _teaser_cut(page, body) if teaser and not evidence and ld_free is not True else None
     if cut:
         evidence.append("wall:phrase-after-teaser")
         wall_text = f"{wall_text} {cut}"

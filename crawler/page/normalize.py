@@ -300,16 +300,7 @@ def parse_datetime(
     Returns None when unparseable, before year 1800, equal to the Unix epoch (a placeholder), or later
     than ``not_after`` (the fetch time; no tolerance). A naive ``not_after`` is taken to be UTC.
     """
-    if not raw or not isinstance(raw, str):
-        return None
-    s = clean_text(raw)
-    if not s or len(s) > 200:
-        return None
-    s = _LABEL.sub("", s).strip(" :,-–—|") or s
-    try:
-        dt = _parse_any(s, dayfirst)
-    except (ValueError, OverflowError, OSError):
-        return None
+    dt = _read(raw, dayfirst)
     if dt is None or dt.year < _MIN_YEAR:
         return None
     if dt.tzinfo is None or dt.utcoffset() is None:
@@ -329,6 +320,11 @@ def parse_datetime(
 
 def local_datetime(raw: str | None) -> datetime | None:
     """``raw`` parsed as written: aware in its own offset when it states one, naive otherwise; None if unreadable."""
+    return _read(raw, True)
+
+
+def _read(raw: str | None, dayfirst: bool) -> datetime | None:
+    """A date string as written (label such as "Publié le" dropped), or None when it is not one."""
     if not raw or not isinstance(raw, str):
         return None
     s = clean_text(raw)
@@ -336,7 +332,7 @@ def local_datetime(raw: str | None) -> datetime | None:
         return None
     s = _LABEL.sub("", s).strip(" :,-–—|") or s
     try:
-        return _parse_any(s, True)
+        return _parse_any(s, dayfirst)
     except (ValueError, OverflowError, OSError):
         return None
 

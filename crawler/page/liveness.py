@@ -386,12 +386,15 @@ def _archived(
     body = _archived_body(known)
     full = presence(body, haystack)
     start = max((presence(p, haystack) for p in _opening_paragraphs(body)), default=0.0)
-    if full >= GONE_PRESENCE or start >= START_PRESENCE:
-        if words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None:
+    declared = (article is not None and article.access not in (None, "free")) or signals.not_free
+    # an opening paragraph alone (a summary box, a subtitle) speaks for the article only behind a declared wall
+    # or with more of the body around it
+    if full >= GONE_PRESENCE or (start >= START_PRESENCE and (declared or full >= GONE_PRESENCE / 2)):
+        walled = words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None
+        if walled and _phrases(signals, text, words) is None:  # a not-found title over a wall is no article
             return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:start:{start:.2f}")
         return None
     lead = presence(known.archived_lead, haystack) if known.archived_lead else 0.0
-    declared = (article is not None and article.access not in (None, "free")) or signals.not_free
     if declared and lead >= START_PRESENCE and _headline_kept(signals, known, visible_only=True):
         # a hard wall that shows the headline and the standfirst only: the article is behind it
         return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:lead:{lead:.2f}")

@@ -89,6 +89,10 @@ def test_removals_are_confirmed_never_from_503_and_restorations_are_events(setup
     assert counts == {("horizon", "not_found"): 1, ("horizon", "soft_404"): 1, ("horizon", "redirect_home"): 1}
     html = morgue(*common, "report", "removed", "--format", "html", cwd=tmp).stdout
     assert "<svg" in html and "Removed articles: 3" in html
+    written = morgue(*common, "report", "removed", "--format", "csv", "--out", str(tmp / "removed.csv"), cwd=tmp)
+    assert written.returncode == 0 and written.stdout == ""
+    assert (tmp / "removed.csv").read_text("utf-8").count("\n") == 4  # header and three removals
+    assert not (tmp / "removed.csv.part").exists()
 
     exported = morgue(*common, "export", "--status", "removed", "--format", "jsonl", cwd=tmp).stdout
     records = [json.loads(x) for x in exported.splitlines()]

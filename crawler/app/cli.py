@@ -7,14 +7,15 @@ lock; 4 the run was interrupted (SIGTERM, Ctrl-C, time limit).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -604,17 +605,29 @@ def export(
     if fmt == "warc":
         _export_warc(Session, f, out, warc_dir or state.config.warc_dir)
         return
-    target = Path(out) if out else None
-    tmp = target.with_name(target.name + ".part") if target else None
-    with Session() as session:
-        if tmp is None:
-            n = write_records(iter_articles(session, f), fmt, sys.stdout, columns=EXPORT_FIELDS)
-        else:
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
-                n = write_records(iter_articles(session, f), fmt, fh, columns=EXPORT_FIELDS)
-            tmp.replace(target)  # type: ignore[arg-type]
-    if target is not None:
-        click.echo(f"{n} articles written to {target}", err=True)
+    with Session() as session, _output(out) as stream:
+        n = write_records(iter_articles(session, f), fmt, stream, columns=EXPORT_FIELDS)
+    if out:
+        click.echo(f"{n} articles written to {out}", err=True)
+
+
+@contextlib.contextmanager
+def _output(out: str | None) -> Iterator[TextIO]:
+    """Standard output, or ``out`` written whole or not at all (a ``.part`` file renamed at the end)."""
+    if not out:
+        yield sys.stdout
+        return
+    target = Path(out)
+    tmp = target.with_name(target.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            yield fh
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+OUT = click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 
 
 def _export_warc(Session: Any, f: ArticleFilter, out: str | None, warc_dir: str | None) -> None:  # noqa: N803
@@ -729,8 +742,9 @@ def report() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]), default="table", show_default=True
 )
+@OUT
 @pass_state
-def report_removed(state: State, since: str | None, sources: tuple[str, ...], fmt: str) -> None:
+def report_removed(state: State, since: str | None, sources: tuple[str, ...], fmt: str, out: str | None) -> None:
     """Confirmed removals: counts per site and reason, and the list with evidence.
 
     Example: morgue report removed --since 2025-01-01 --format html > removed.html
@@ -741,21 +755,25 @@ def report_removed(state: State, since: str | None, sources: tuple[str, ...], fm
     with state.session_factory()() as session:
         result = removed_report(session, since=since_dt, sources=sources)
     columns = ("removed_at", "source", "reason", "first_seen_at", "title", "url")
+    with _output(out) as stream:
+        _print_removed(result, fmt, columns, since_dt, stream)
+
+
+def _print_removed(result: Any, fmt: str, columns: tuple[str, ...], since_dt: Any, stream: TextIO) -> None:
     if fmt == "html":
         from crawler.app.report_html import render_removed_html
 
-        click.echo(render_removed_html(result, generated_at=datetime.now(UTC), since=since_dt))
+        click.echo(render_removed_html(result, generated_at=datetime.now(UTC), since=since_dt), file=stream)
     elif fmt == "json":
-        click.echo(
-            json.dumps(to_jsonable({"counts": result.counts, "removed": result.items}), ensure_ascii=False, indent=2)
-        )
+        payload = to_jsonable({"counts": result.counts, "removed": result.items})
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2), file=stream)
     elif fmt == "csv":
-        write_records(result.items, "csv", sys.stdout, columns=(*columns, "evidence"))
+        write_records(result.items, "csv", stream, columns=(*columns, "evidence"))
     else:
-        click.echo(f"{len(result.items)} removed articles")
-        write_records(result.counts, "table", sys.stdout, columns=("source", "reason", "count"))
-        click.echo("")
-        write_records(result.items, "table", sys.stdout, columns=columns, widths={"title": 50, "url": 60})
+        click.echo(f"{len(result.items)} removed articles", file=stream)
+        write_records(result.counts, "table", stream, columns=("source", "reason", "count"))
+        click.echo("", file=stream)
+        write_records(result.items, "table", stream, columns=columns, widths={"title": 50, "url": 60})
 
 
 @report.command("changed")
@@ -763,8 +781,11 @@ def report_removed(state: State, since: str | None, sources: tuple[str, ...], fm
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@OUT
 @pass_state
-def report_changed(state: State, since: str | None, sources: tuple[str, ...], limit: int | None, fmt: str) -> None:
+def report_changed(
+    state: State, since: str | None, sources: tuple[str, ...], limit: int | None, fmt: str, out: str | None
+) -> None:
     """Articles whose headline or text changed: words added and removed, headline changed or not.
 
     Example: morgue report changed --since 2025-11-01 --format csv > changed.csv
@@ -785,14 +806,15 @@ def report_changed(state: State, since: str | None, sources: tuple[str, ...], li
         "previous_title",
         "url",
     )
-    if fmt == "json":
-        click.echo(json.dumps(to_jsonable(items), ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        write_records(items, "csv", sys.stdout, columns=(*columns, "from_version", "to_version", "canonical_url"))
-    else:
-        click.echo(f"{len(items)} changed articles")
-        table_columns = tuple(c for c in columns if c != "previous_title")
-        write_records(items, "table", sys.stdout, columns=table_columns, widths={"title": 50, "url": 60})
+    with _output(out) as stream:
+        if fmt == "json":
+            click.echo(json.dumps(to_jsonable(items), ensure_ascii=False, indent=2), file=stream)
+        elif fmt == "csv":
+            write_records(items, "csv", stream, columns=(*columns, "from_version", "to_version", "canonical_url"))
+        else:
+            click.echo(f"{len(items)} changed articles", file=stream)
+            table_columns = tuple(c for c in columns if c != "previous_title")
+            write_records(items, "table", stream, columns=table_columns, widths={"title": 50, "url": 60})
 
 
 @cli.command()

@@ -1,9 +1,26 @@
 """Phrase lexicon for liveness, by language (docs/liveness.md §5): not-found pages,
 removal notices, and walls (paywall, consent, bot challenge) that must never count as
-removal. Matching is done on text normalised by :func:`crawler.page.liveness.normalise`.
+removal. Matching is done on text normalised by :func:`normalise`, with the patterns of
+:func:`phrase_pattern` (used by liveness and by the access extractor).
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def normalise(text: str) -> str:
+    """Lowercase, NFKC, typographic apostrophes folded, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def phrase_pattern(*tables: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """One pattern for every phrase of ``tables`` (all languages), longest first, over :func:`normalise`-d text."""
+    phrases = sorted({normalise(p) for t in tables for ps in t.values() for p in ps}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(p) for p in phrases))
 
 NOT_FOUND_PHRASES: dict[str, tuple[str, ...]] = {
     "en": (
@@ -242,3 +259,5 @@ WALL_MARKUP = (
     "subscription-wall",
     "regwall",
 )
+
+PAYWALL_RE = phrase_pattern(PAYWALL_PHRASES)  # subscription and registration walls

@@ -41,7 +41,6 @@ article and is alive.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -51,7 +50,15 @@ from lxml import etree
 
 from crawler.core.items import Article, LivenessResult, Probe, Verdict
 from crawler.core.urls import canonicalize, is_site_root
-from crawler.page.lexicon import GATE_PHRASES, NOT_FOUND_PHRASES, PAYWALL_PHRASES, REMOVAL_PHRASES, WALL_MARKUP
+from crawler.page.lexicon import (
+    GATE_PHRASES,
+    NOT_FOUND_PHRASES,
+    PAYWALL_RE,
+    REMOVAL_PHRASES,
+    WALL_MARKUP,
+    normalise,
+    phrase_pattern,
+)
 from crawler.page.similarity import cosine, novel_tokens, presence, shingles, tokens, word_count, word_drop
 
 REFUSED_REDIRECTS = frozenset({"out-of-scope", "url-too-long"})  # failure names from crawler.components.guards
@@ -80,22 +87,9 @@ WALL_URL = re.compile(
 )
 
 
-def normalise(text: str) -> str:
-    """Lowercase, NFKC, typographic apostrophes folded, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _compile(*tables: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
-    phrases = sorted({normalise(p) for t in tables for ps in t.values() for p in ps}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(p) for p in phrases))
-
-
-NOT_FOUND_RE = _compile(NOT_FOUND_PHRASES)
-REMOVAL_RE = _compile(REMOVAL_PHRASES)
-PAYWALL_RE = _compile(PAYWALL_PHRASES)
-GATE_RE = _compile(GATE_PHRASES)  # consent, bot checks, geo-blocks: nothing of the article behind them
+NOT_FOUND_RE = phrase_pattern(NOT_FOUND_PHRASES)
+REMOVAL_RE = phrase_pattern(REMOVAL_PHRASES)
+GATE_RE = phrase_pattern(GATE_PHRASES)  # consent, bot checks, geo-blocks: nothing of the article behind them
 WALL_MARKUP_RE = re.compile("|".join(re.escape(m) for m in WALL_MARKUP), re.IGNORECASE)
 CONSENT_MARKUP_RE = re.compile(r"didomi|onetrust|sp_message|qc-cmp|cookiebot|usercentrics|consent|\bcmp\b", re.I)
 CONSENT_WORDS = re.compile(

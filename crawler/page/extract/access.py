@@ -31,8 +31,9 @@ from lxml.cssselect import CSSSelector
 
 from crawler.page.extract.context import _Page
 from crawler.page.extract.dom import _in_boilerplate
-from crawler.page.lexicon import PAYWALL_PHRASES
+from crawler.page.lexicon import PAYWALL_RE, normalise
 from crawler.page.normalize import clean_text
+from crawler.page.similarity import tokens
 
 FREE, METERED, SUBSCRIPTION, REGISTRATION = "free", "metered", "subscription", "registration"
 COMPLETE_WORDS = 350  # a walled page whose body is this long holds the article, not a teaser
@@ -72,22 +73,9 @@ _WALL_WORDS = re.compile(
     re.IGNORECASE,
 )
 WALL_MESSAGE_WORDS = 150  # a "wall" element holding more text than this wraps the article, it is not the wall
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|\w+")
-
-
-def _norm(text: str) -> str:
-    text = text.lower().replace("\u2019", "'")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-_PAYWALL_RE = re.compile(
-    "|".join(re.escape(_norm(p)) for p in sorted({p for ps in PAYWALL_PHRASES.values() for p in ps}, key=len)[::-1])
-)
-
-
 def words(text: str | None) -> int:
     """Words, counting each CJK character as one."""
-    return len(_TOKEN.findall(text or ""))
+    return len(tokens(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +117,7 @@ def _wall_elements(tree: Any) -> list[Any]:
 def _kind(text: str) -> str:
     if _METERED_WORDS.search(text):
         return METERED
-    if _REGISTRATION_WORDS.search(text) and not _PAYWALL_RE.search(_norm(text)):
+    if _REGISTRATION_WORDS.search(text) and not PAYWALL_RE.search(normalise(text)):
         return REGISTRATION
     return SUBSCRIPTION
 
@@ -193,7 +181,7 @@ def _teaser_cut(page: _Page, body: str | None) -> str | None:
             last.append(el)
     blocks = [clean_text(el.text_content()) or "" for el in reversed(last)]
     tail = " ".join(b for b in blocks if b and len(b) < 400)
-    match = _PAYWALL_RE.search(_norm(tail))
+    match = PAYWALL_RE.search(normalise(tail))
     return tail if match else None
 
 
@@ -211,7 +199,7 @@ def detect_access(page: _Page, body: str | None) -> Access:
         if words(text) > WALL_MESSAGE_WORDS or not (words(text) >= 3 or el.find(".//a") is not None):
             continue
         wall_text = f"{wall_text} {text}"
-        says_wall = _PAYWALL_RE.search(_norm(text)) or (_WALL_WORDS.search(text) and words(body) < COMPLETE_WORDS)
+        says_wall = PAYWALL_RE.search(normalise(text)) or (_WALL_WORDS.search(text) and words(body) < COMPLETE_WORDS)
         if "wall:element" not in evidence and (says_wall or ld_free is False):
             evidence.append("wall:element")
     teaser = words(body) < COMPLETE_WORDS  # wording where the text stops says "wall" only under a short text

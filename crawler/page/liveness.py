@@ -397,17 +397,16 @@ def _archived(
     gate = _gate(signals, text, chrome_too=False)
     if gate is not None and short:
         return _result(Verdict.BLOCKED, f"wall:{gate}", gone)
-    decided = _probe(signals, text, None, known.probe)
-    if decided is not None:
-        return _result(decided.verdict, *decided.reasons, gone)
     template = None
-    probe = known.probe
-    if probe is not None and probe.status is not None and 200 <= probe.status < 300:
-        probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
-        if probe_sim >= TEMPLATE_SIMILARITY:
-            template = f"template:probe-match:{probe_sim:.2f}"
-        elif probe.text and novel_tokens(text, probe.text) < SHORT_TEXT_WORDS:  # the template and a few words
-            template = f"template:probe-leftover:{novel_tokens(text, probe.text)}-words"
+    probe, probe_sim = known.probe, _probe_similarity(signals, text, known.probe)
+    if probe_sim is not None and probe_sim >= PROBE_SIMILARITY:
+        return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}", gone)
+    if probe_sim is not None and probe_sim >= TEMPLATE_SIMILARITY:
+        template = f"template:probe-match:{probe_sim:.2f}"
+    elif probe_sim is not None and probe is not None and probe.text:
+        leftover = novel_tokens(text, probe.text)
+        if leftover < SHORT_TEXT_WORDS:  # the template and a few words
+            template = f"template:probe-leftover:{leftover}-words"
     if not short and template is None:
         # a long text with nothing of the archived body: a rewrite under the same visible headline is a
         # change; the headline kept over a much shorter text is the body removed; no headline: replaced
@@ -464,11 +463,18 @@ def _drift(signals: PageSignals, text: str, known: Known) -> LivenessResult:
     return _result(Verdict.CHANGED, f"similarity:{sim:.2f}")
 
 
-def _probe(signals: PageSignals, text: str, sim: float | None, probe: Probe | None) -> LivenessResult | None:
-    """The page is what any random URL of the site returns."""
+def _probe_similarity(signals: PageSignals, text: str, probe: Probe | None) -> float | None:
+    """How much the page looks like the site's answer for a random URL (None without a 2xx probe)."""
     if probe is None or probe.status is None or not 200 <= probe.status < 300:
         return None
-    probe_sim = cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
+    return cosine(f"{probe.title or ''} {probe.text or ''}", f"{signals.title} {text}")
+
+
+def _probe(signals: PageSignals, text: str, sim: float | None, probe: Probe | None) -> LivenessResult | None:
+    """The page is what any random URL of the site returns."""
+    probe_sim = _probe_similarity(signals, text, probe)
+    if probe is None or probe_sim is None:
+        return None
     if probe_sim >= PROBE_SIMILARITY:
         return _result(Verdict.SOFT_404, f"probe:same-as-random-url:{probe_sim:.2f}")
     same_title = bool(probe.title) and probe.title == signals.title

@@ -38,33 +38,27 @@ PG_LOCK = Path("/tmp/morgue-test-postgresql.lock")  # shared by every test; excl
 _created = False
 
 
-def _admin() -> Engine:
-    return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+def _admin(statement: str) -> None:
+    """Run one statement on the server's admin database (outside a transaction, as CREATE DATABASE needs)."""
+    engine = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def _create_run_database() -> None:
     global _created
-    if _created:
-        return
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{RUN_DATABASE}"'))
-    finally:
-        admin.dispose()
-    _created = True
+    if not _created:
+        _admin(f'CREATE DATABASE "{RUN_DATABASE}"')
+        _created = True
 
 
 def drop_run_database() -> None:
     """Drop this run's database, if it was created (end of the session)."""
-    if not _created:
-        return
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    if _created:
+        _admin(f'DROP DATABASE IF EXISTS "{RUN_DATABASE}" WITH (FORCE)')
 
 
 def _reset_pg() -> None:

@@ -1,8 +1,9 @@
 """The page pipeline: one fetched response, as plain values, becomes one :class:`FetchResult`.
 
-Pure: no I/O, no settings. HTTP- and redirect-level facts first, the HTML decoded and parsed
-once, the article extracted, then liveness decides over the observation and the extracted
-article (docs/pipeline.md). Runs in the crawl process or in a page process
+Pure: no I/O, no settings. The body is decoded once, the article extracted (2xx article pages),
+then liveness decides over the observation and the extracted article, reading the page's title,
+h1 and wall markers itself when the text is short or the archive is compared
+(docs/architecture.md, docs/liveness.md). Runs in the crawl process or in a page process
 (:mod:`crawler.components.offload`).
 """
 

@@ -106,7 +106,12 @@ def diff_versions(session: Session, url: str, old: int | None = None, new: int |
 
 
 def changed_articles(
-    session: Session, *, since: datetime | None = None, sources: tuple[str, ...] = (), limit: int | None = None
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: tuple[str, ...] = (),
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Articles whose headline or text (title, lead, body) changed in a new version first seen
     on or after ``since``, or whose access changed then (``access_changed``: "free->subscription",
@@ -114,7 +119,8 @@ def changed_articles(
 
     Each record compares the version current before the period (the first version when
     ``since`` is None) with the current one: ``headline_changed``, ``words_added``,
-    ``words_removed``, ``changes`` (new versions in the period), ``previous_title``.
+    ``words_removed``, ``changes`` (new versions in the period), ``previous_title``. With
+    ``until``, the archive is read as it stood then: later versions and access changes are left out.
     """
     V = models.ArticleVersion  # noqa: N806 - a table alias
     E = models.ArticleEvent  # noqa: N806 - a table alias
@@ -123,6 +129,9 @@ def changed_articles(
     if since is not None:
         changed = changed.where(V.first_seen_at >= since)
         access_events = access_events.where(E.at >= since)
+    if until is not None:
+        changed = changed.where(V.first_seen_at < until)
+        access_events = access_events.where(E.at < until)
     access_changes: dict[int, list[models.ArticleEvent]] = defaultdict(list)
     for event in session.scalars(access_events):
         access_changes[event.article_id].append(event)
@@ -141,7 +150,9 @@ def changed_articles(
             by_article[v.article_id].append(v)
     records = []
     for article, source in rows:
-        versions = by_article[article.id]
+        versions = [v for v in by_article[article.id] if until is None or v.first_seen_at < until]
+        if not versions:
+            continue
         current = versions[-1]
         before = [v for v in versions if since is None or v.first_seen_at < since]
         baseline = before[-1] if before and since is not None else versions[0]

@@ -24,8 +24,15 @@ class RemovedReport:
     by_day: list[tuple[date, int]] = field(default_factory=list)  # removals per day (removed_at)
 
 
-def removed_report(session: Session, *, since: datetime | None = None, sources: tuple[str, ...] = ()) -> RemovedReport:
-    """Articles whose removal is confirmed (status ``removed``), with the evidence that confirmed it."""
+def removed_report(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sources: tuple[str, ...] = (),
+) -> RemovedReport:
+    """Articles whose removal is confirmed (status ``removed``) in [since, until), with the
+    evidence that confirmed it."""
     q = (
         select(models.Article, models.Source.name)
         .join(models.Source, models.Source.id == models.Article.source_id)
@@ -33,6 +40,8 @@ def removed_report(session: Session, *, since: datetime | None = None, sources: 
     )
     if since is not None:
         q = q.where(models.Article.removed_at >= since)
+    if until is not None:
+        q = q.where(models.Article.removed_at < until)
     if sources:
         q = q.where(models.Source.name.in_(sources))
     rows = session.execute(q.order_by(models.Article.removed_at.desc(), models.Article.id.desc())).all()

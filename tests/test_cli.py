@@ -48,6 +48,30 @@ def test_commands_are_in_the_readme() -> None:
         assert f"`morgue {' '.join(path)}" in readme, path
 
 
+RECORD_COMMANDS = [("query",), ("export",), ("report", "removed"), ("report", "changed")]
+
+
+@pytest.mark.parametrize("path", RECORD_COMMANDS, ids=" ".join)
+def test_commands_that_print_records_share_the_filter_and_output_options(path: tuple[str, ...]) -> None:
+    command: click.Command = cli
+    for name in path:
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    options = {opt for param in command.params for opt in param.opts}
+    assert {"--source", "--since", "--until", "--format", "--out"} <= options
+    helps = {p.opts[0]: p.help for p in command.params if isinstance(p, click.Option)}
+    assert helps["--source"] == "Only this source (repeatable)."  # one definition, not a copy per command
+
+
+def test_query_and_runs_write_their_output_to_a_file(archive: str, tmp_path: Path) -> None:
+    out = tmp_path / "q.json"
+    assert invoke("--db", archive, "query", "--format", "json", "--out", str(out)).exit_code == 0
+    assert {d["title"] for d in json.loads(out.read_text("utf-8"))} == {"Irak: la coalition", "Port strike ends"}
+    runs_out = tmp_path / "runs.csv"
+    assert invoke("--db", archive, "runs", "--format", "csv", "--out", str(runs_out)).exit_code == 0
+    assert runs_out.read_text("utf-8").startswith("id,")
+
+
 @pytest.fixture
 def archive(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'a.db'}"

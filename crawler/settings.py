@@ -4,8 +4,8 @@ Politeness: robots.txt obeyed, AutoThrottle on, an identifying User-Agent, bound
 timeouts and sizes. ``HTTPERROR_ALLOW_ALL`` lets 4xx/5xx reach the callbacks (where
 liveness classifies them) while redirects keep working. morgue's own settings:
 
-- ``MORGUE_DATABASE_URL``: where the archive pipeline writes (default from config/env).
-- ``MORGUE_CONFIG``: path of morgue.toml; ``MORGUE_SOURCES``: source names to crawl.
+- ``MORGUE_DATABASE_URL``: where the archive pipeline writes; ``MORGUE_POLICY``: the liveness
+  policy (both set by ``crawler.app.runner`` from the configuration, which components never read).
 - ``MORGUE_RUN_ID``: the crawl_runs row this crawl counts into (set by ``morgue crawl``).
 - ``MORGUE_WARC_DIR`` / ``MORGUE_WARC_MAX_SIZE``: WARC output of every response (off when unset),
   rotated at this many bytes (:mod:`crawler.components.warc`).

@@ -28,7 +28,6 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.config import load_config, resolve_database_url
 from crawler.core.items import FetchResult, Probe
 from crawler.core.lifecycle import Policy
 from crawler.core.processes import OFFLOAD_AFTER, OFFLOAD_BUSY, cores
@@ -67,11 +66,9 @@ class ArchivePipeline:
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         settings = crawler.settings
         url = settings.get("MORGUE_DATABASE_URL")
-        policy = settings.get("MORGUE_POLICY")
-        if not url or policy is None:
-            config = load_config(settings.get("MORGUE_CONFIG") or None)
-            url = url or resolve_database_url(None, config)
-            policy = policy or config.liveness
+        if not url:  # set by crawler.app.runner from the configuration, which components never read
+            raise ValueError("MORGUE_DATABASE_URL is not set: run the crawl with `morgue crawl`")
+        policy = settings.get("MORGUE_POLICY") or Policy()
         run_id = settings.getint("MORGUE_RUN_ID") or None
         process = settings.get("MORGUE_WRITER_PROCESS")
         return cls(

@@ -1,7 +1,8 @@
 """The ``news`` spider: sources' start pages, feeds and sitemaps -> one FetchResult per URL.
 
-Settings: ``MORGUE_CONFIG`` (path of morgue.toml), ``MORGUE_SOURCES`` (names to crawl,
-all when empty), ``MORGUE_MAX_SITEMAP_DEPTH`` (nested sitemap indexes followed, default 3).
+Arguments: ``sources`` (the configured sources to crawl, given by ``crawler.app.runner``: the
+spider never reads the configuration file). Settings: ``MORGUE_MAX_SITEMAP_DEPTH`` (nested sitemap
+indexes followed, default 3).
 Requests carry ``dont_filter=True``: the spider deduplicates by canonical URL itself, so a
 redirect loop reaches the errback (and is recorded) instead of vanishing in the dupefilter.
 
@@ -37,7 +38,7 @@ from twisted.python.failure import Failure
 
 from crawler.components.guards import SCOPE_KEY
 from crawler.components.offload import PagePool
-from crawler.config import Source, load_config
+from crawler.config import Source
 from crawler.core.items import FetchResult
 from crawler.core.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
 from crawler.page.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
@@ -93,10 +94,8 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
         settings = crawler.settings
-        if "sources" not in kwargs:
-            config = load_config(settings.get("MORGUE_CONFIG") or None)
-            names = settings.getlist("MORGUE_SOURCES")
-            kwargs["sources"] = config.select(names)
+        if not kwargs.get("sources"):
+            raise ValueError("the news spider crawls the sources it is given: run it with `morgue crawl`")
         kwargs.setdefault("max_sitemap_depth", settings.getint("MORGUE_MAX_SITEMAP_DEPTH", 3))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.pages = PagePool.from_crawler(crawler)

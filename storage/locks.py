@@ -8,6 +8,14 @@ the whole run: the server drops it the moment the process dies.
 
 Runs left ``running`` by a dead process are marked ``interrupted`` by the next run that
 takes the lock (:func:`mark_interrupted`): holding the lock proves nobody else runs.
+
+A PostgreSQL restart drops the advisory lock of a run that goes on. So the advisory lock alone
+never lets a newcomer take over: it also needs the row to be stale (or its owner to be a dead
+process of this host). The running holder checks its advisory session at every heartbeat and
+re-takes it when the server is back; it gives the run up (``on_lost``, ``lost`` says why) when
+another run took the row, or when no heartbeat got through for :data:`GIVE_UP_AFTER`, which is
+shorter than :data:`STALE_AFTER`: it stops before anyone may consider its row stale, so two runs
+never write at once.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -31,6 +40,7 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "jobs"
 STALE_AFTER = timedelta(seconds=90)
 HEARTBEAT_EVERY = 15.0  # seconds
+GIVE_UP_AFTER = timedelta(seconds=60)  # no heartbeat through for this long: stop the run (< STALE_AFTER)
 ADVISORY_KEY = 0x6D6F7267  # "morg"
 
 
@@ -63,28 +73,93 @@ class RunLock:
     owner: str
     name: str = LOCK_NAME
     run_id: int | None = None
+    on_lost: Callable[[str], None] | None = None  # called once, from the heartbeat thread, when the lock is lost
+    lost: str | None = None  # why the lock was lost (None while held)
+    last_beat: datetime | None = None  # the last heartbeat that reached the database
     _pg: Connection | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def heartbeat(self, now: datetime | None = None) -> None:
+        """Prove the run is alive; on PostgreSQL re-take the advisory lock if the server dropped it.
+        Raises the database's error when it cannot be reached (see :meth:`beat`)."""
         now = now or datetime.now(UTC)
+        if self.lost:
+            return
+        if self._pg is not None and not self._advisory_alive():
+            self._retake()
+            if self.lost:
+                return
         with self.engine.begin() as conn:
-            conn.execute(
+            held = conn.execute(
                 update(models.RunLock)
                 .where(models.RunLock.name == self.name, models.RunLock.owner == self.owner)
                 .values(heartbeat_at=now)
-            )
+            ).rowcount
+            if not held:
+                self._lose(_held_message(_holder(self.engine, self.name)).replace("another", "meanwhile another", 1))
+                return
             if self.run_id is not None:
                 conn.execute(update(models.CrawlRun).where(models.CrawlRun.id == self.run_id).values(heartbeat_at=now))
+        self.last_beat = now
+
+    def beat(self, now: datetime | None = None) -> None:
+        """One heartbeat that never raises: a missed beat is retried at the next one, but a run that
+        could not prove itself alive for :data:`GIVE_UP_AFTER` gives the lock up."""
+        now = now or datetime.now(UTC)
+        try:
+            self.heartbeat(now)
+        except Exception as exc:  # the database is away: retried at the next beat
+            since = self.last_beat or now
+            if now - since >= GIVE_UP_AFTER:
+                self._lose(
+                    f"no heartbeat reached the database for {(now - since).total_seconds():.0f}s "
+                    f"({type(exc).__name__}); stopping before another run may take the archive's lock"
+                )
+
+    def _advisory_alive(self) -> bool:
+        assert self._pg is not None
+        try:
+            self._pg.execute(text("SELECT 1")).scalar()
+            self._pg.commit()
+        except DBAPIError:
+            return False
+        return True
+
+    def _retake(self) -> None:
+        """The server dropped our advisory session (a restart): take the advisory lock again."""
+        old, self._pg = self._pg, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.invalidate()
+                old.close()
+        conn = self.engine.connect()
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k, hashtext(:n))"), {"k": ADVISORY_KEY, "n": self.name})
+        conn.commit()
+        if got.scalar():
+            self._pg = conn
+            logger.warning("the database dropped the archive's advisory lock; %s took it again", self.owner)
+            return
+        conn.close()
+        holder = _holder(self.engine, self.name)
+        if holder is None or holder.owner != self.owner:
+            self._lose(_held_message(holder).replace("another", "meanwhile another", 1))
+        # else: a newcomer holds the advisory lock for a moment and will find our row fresh: retry
+
+    def _lose(self, why: str) -> None:
+        if self.lost:
+            return
+        self.lost = f"lost the archive's lock: {why}"
+        logger.error("%s", self.lost)
+        if self.on_lost is not None:
+            self.on_lost(self.lost)
 
     def start_heartbeat(self, every: float = HEARTBEAT_EVERY) -> None:
+        self.last_beat = self.last_beat or datetime.now(UTC)
+
         def beat() -> None:
-            while not self._stop.wait(every):
-                try:
-                    self.heartbeat()
-                except Exception:  # a missed beat is not fatal; the next one retries
-                    continue
+            while not self._stop.wait(every) and not self.lost:
+                self.beat()
 
         self._thread = threading.Thread(target=beat, name="morgue-heartbeat", daemon=True)
         self._thread.start()
@@ -138,8 +213,9 @@ def acquire(
             raise LockHeldError(_held_message(_holder(engine, name)))
         lock._pg = conn
     current = _holder(engine, name)
-    if current is not None and (lock._pg is not None or _dead_local_owner(current.owner)):
-        # with the advisory lock in hand (or the owner's process gone) any row left is a dead run's
+    if current is not None and _dead_local_owner(current.owner):
+        # the owner's process is gone: its row is a dead run's. (The advisory lock in hand is not
+        # enough: a PostgreSQL restart drops it while its run goes on; a stale row is overwritten below.)
         with engine.begin() as conn:
             conn.execute(
                 delete(models.RunLock).where(models.RunLock.name == name, models.RunLock.owner == current.owner)
@@ -155,6 +231,7 @@ def acquire(
     with engine.begin() as conn:
         conn.execute(stmt)
     holder = _holder(engine, name)
+    lock.last_beat = now
     if holder is None or holder.owner != owner:
         if lock._pg is not None:
             lock.release()

@@ -64,6 +64,18 @@ def crawl_settings(
     return settings
 
 
+def _stop_crawl(crawler: Any) -> None:
+    """Close the crawl from another thread (the lock's heartbeat), like a database error does."""
+    from scrapy.utils.defer import deferred_from_coro
+    from twisted.internet import reactor
+
+    def close() -> None:
+        if crawler.engine is not None:
+            deferred_from_coro(crawler.engine.close_spider_async(reason="lock_lost"))
+
+    reactor.callFromThread(close)  # type: ignore[attr-defined]
+
+
 def _run(
     *,
     database_url: str,
@@ -102,6 +114,8 @@ def _run(
         try:
             process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides))
             crawler = process.create_crawler(spider)
+            if lock is not None:
+                lock.on_lost = lambda _why: _stop_crawl(crawler)
             process.crawl(crawler, **kwargs)
             process.start()
             stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -118,6 +132,8 @@ def _run(
                 message = f"database error: {stats['morgue/database_error']}"
             if stats.get("morgue/warc_error"):
                 message = f"cannot write WARC files: {stats['morgue/warc_error']}"
+            if lock is not None and lock.lost:
+                status, message = "failed", lock.lost
         except KeyboardInterrupt:
             status, message, reason = "interrupted", "interrupted by the user", "interrupted"
         finally:

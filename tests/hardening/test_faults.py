@@ -27,6 +27,7 @@ from sqlalchemy import Engine, select
 from crawler.demo.server import SiteServer
 from storage import models
 from storage.db import make_engine, upgrade
+from storage.locks import LockHeldError, acquire
 from tests.helpers import (
     FIXTURES,
     PG_URL,
@@ -216,6 +217,18 @@ def test_postgresql_stopped_and_started_during_a_crawl(site: SiteServer, tmp_pat
             finally:
                 _pg_ctl(cluster, "start")
                 wait_for(_pg_ready, timeout=60, what="PostgreSQL to accept connections again")
+            # The crawl's advisory lock died with the server, yet no second run may start beside it:
+            # a newcomer gets the lock only once the crawl has closed its run (it closes it, then releases).
+            second = make_engine(env.db)
+            try:
+                newcomer = acquire(second, owner="other-host:1")
+            except LockHeldError:
+                assert crawl.poll() is None
+            else:
+                newcomer.release()
+                assert "running" not in [status for _, status in env.runs()]
+            finally:
+                second.dispose()
         finally:
             code, _, err, _ = finish(crawl)
         assert gave_up

@@ -39,8 +39,7 @@ def article_text(block: dict[str, Any]) -> ArticleText:
     for section in body.get("sections") or []:
         paragraphs += [p for p in section.get("paragraphs") or [] if p.strip()]
     headings = [h for section in body.get("sections") or [] for h in _strings(section.get("headline")) if h.strip()]
-    return ArticleText(title=(block.get("title") or "").strip(), paragraphs=tuple(paragraphs),
-                       headings=tuple(headings))
+    return ArticleText(title=(block.get("title") or "").strip(), paragraphs=tuple(paragraphs), headings=tuple(headings))
 
 
 def _strings(value: Any) -> list[str]:
@@ -72,5 +71,8 @@ def _decode(raw: bytes) -> str:
 
 def load_pages(root: Path) -> list[Page]:
     """Every page of the set, in a stable order (country folder, publisher, date)."""
-    return [page for folder in sorted(p for p in root.iterdir() if (p / "meta.info").exists())
-            for page in load_country(folder)]
+    return [
+        page
+        for folder in sorted(p for p in root.iterdir() if (p / "meta.info").exists())
+        for page in load_country(folder)
+    ]

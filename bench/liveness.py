@@ -99,9 +99,7 @@ def run_corpus(workdir: Path, *, corpus: Path = CORPUS, rounds: int | None = Non
     sessions = make_sessionmaker(engine)
     result = CorpusResult(cases=cases)
     with ExitStack() as stack:
-        servers = {
-            site.name: stack.enter_context(SiteServer(site)) for site in sorted((corpus / "sites").iterdir())
-        }
+        servers = {site.name: stack.enter_context(SiteServer(site)) for site in sorted((corpus / "sites").iterdir())}
         urls: dict[str, str] = {}
         hosts: dict[str, str] = {}
         for case in cases:
@@ -117,8 +115,18 @@ def run_corpus(workdir: Path, *, corpus: Path = CORPUS, rounds: int | None = Non
                 text = (corpus / "archived" / f"{case['archived']}.txt").read_text("utf-8")
                 url = urls[case["id"]]
                 article = Article(url=url, canonical_url=url, title=case.get("archived_title"), body=text)
-                record_fetch(session, FetchResult(url=url, source="corpus", fetched_at=seeded, verdict=Verdict.ALIVE,
-                                                  status=200, final_url=url, article=article))
+                record_fetch(
+                    session,
+                    FetchResult(
+                        url=url,
+                        source="corpus",
+                        fetched_at=seeded,
+                        verdict=Verdict.ALIVE,
+                        status=200,
+                        final_url=url,
+                        article=article,
+                    ),
+                )
         config = workdir / "morgue.toml"
         _write_config(config, servers["en"].base_url)
         env = {**os.environ, "MORGUE_HOSTS": json.dumps(hosts)}
@@ -129,9 +137,24 @@ def run_corpus(workdir: Path, *, corpus: Path = CORPUS, rounds: int | None = Non
                 if timeline:
                     servers[case["site"]].routes[case["path"]] = timeline[min(r, len(timeline) - 1)]
             done = subprocess.run(
-                [sys.executable, "-m", "crawler", "--config", str(config), "--db", db, "recheck", "--all",
-                 "--delay", "0"],
-                capture_output=True, text=True, env=env, timeout=600, cwd=workdir,
+                [
+                    sys.executable,
+                    "-m",
+                    "crawler",
+                    "--config",
+                    str(config),
+                    "--db",
+                    db,
+                    "recheck",
+                    "--all",
+                    "--delay",
+                    "0",
+                ],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=600,
+                cwd=workdir,
             )
             if done.returncode != 0:
                 raise RuntimeError(f"recheck round {r + 1} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
@@ -169,8 +192,11 @@ def format_matrix(matrix: dict[str, Counter[str]]) -> str:
     for label in rows:
         row = matrix[label]
         n = sum(row.values())
-        out.append(label.ljust(18) + "".join(str(row.get(c, "") or ".").rjust(width) for c in cols)
-                   + f"{n:>4}  {row.get(label, 0) / n:6.2f}")
+        out.append(
+            label.ljust(18)
+            + "".join(str(row.get(c, "") or ".").rjust(width) for c in cols)
+            + f"{n:>4}  {row.get(label, 0) / n:6.2f}"
+        )
     return "\n".join(out)
 
 
@@ -185,8 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         result = run_corpus(Path(tmp), corpus=args.corpus, rounds=args.rounds)
     cases = result.cases
-    print(f"{len(cases)} cases, {sum(c['removed'] for c in cases)} removed in truth; {result.fetches} fetches in "
-          f"{result.seconds:.1f}s ({result.fetches / result.seconds:.0f} URLs/s)\n")
+    print(
+        f"{len(cases)} cases, {sum(c['removed'] for c in cases)} removed in truth; {result.fetches} fetches in "
+        f"{result.seconds:.1f}s ({result.fetches / result.seconds:.0f} URLs/s)\n"
+    )
     print("First observation of each case (per-fetch verdict):")
     print(format_matrix(result.confusion()))
     ours, base = result.morgue_scores(), result.baseline_scores()
@@ -198,8 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  false removals: {ours['false_removals'] or 'none'}")
     print(f"  missed removals: {ours['missed'] or 'none'}")
     if args.json:
-        args.json.write_text(json.dumps({"morgue": ours, "baseline": base, "confusion": result.confusion(),
-                                         "seconds": result.seconds}, indent=2, default=list))
+        args.json.write_text(
+            json.dumps(
+                {"morgue": ours, "baseline": base, "confusion": result.confusion(), "seconds": result.seconds},
+                indent=2,
+                default=list,
+            )
+        )
     return 0
 
 

@@ -101,10 +101,18 @@ class Case:
         return self.final_status == "removed"
 
     def row(self) -> dict[str, Any]:
-        return {"file": self.page.file, "scenario": self.scenario, "truth": "removed" if self.removed_truth else
-                "alive", "lang": self.lang, "url": self.url, "final_status": self.final_status,
-                "checks": self.checks, "keep_headline": self.keep_headline if self.scenario == "removal_notice"
-                else None, "notice": self.notice or None, "is_paywalled": self.paywalled_flag}
+        return {
+            "file": self.page.file,
+            "scenario": self.scenario,
+            "truth": "removed" if self.removed_truth else "alive",
+            "lang": self.lang,
+            "url": self.url,
+            "final_status": self.final_status,
+            "checks": self.checks,
+            "keep_headline": self.keep_headline if self.scenario == "removal_notice" else None,
+            "notice": self.notice or None,
+            "is_paywalled": self.paywalled_flag,
+        }
 
 
 # -- serving ----------------------------------------------------------------------------------
@@ -215,8 +223,9 @@ def scenario_host(case: Case, html: str, chrome: str) -> Host:
         "hard_404": lambda: html_answer(chrome, 404),
         "soft_404_sitewide": lambda: html_answer(v.soft_404(html, article, lang)),
         "emptied": lambda: html_answer(chrome),
-        "removal_notice": lambda: html_answer(v.removal_notice(html, article, case.notice,
-                                                               keep_headline=case.keep_headline)),
+        "removal_notice": lambda: html_answer(
+            v.removal_notice(html, article, case.notice, keep_headline=case.keep_headline)
+        ),
         "redirect_home": lambda: Answer(301, b"", (("Location", f"http://{urlsplit(case.url).netloc}/"),)),
         "unchanged": lambda: html_answer(html),
         "edited": lambda: html_answer(v.edited(html, article, v.phrase(v.UPDATE, lang))),
@@ -241,8 +250,10 @@ def _path(url: str) -> str:
 
 def sitemap_host(cases: list[Case]) -> Host:
     entries = "".join(f"<url><loc>{escape(c.url)}</loc></url>" for c in cases)
-    xml = f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' \
-          f"{entries}</urlset>"
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</urlset>"
+    )
     return Host({"/sitemap.xml": Answer(200, xml.encode(), (("Content-Type", "application/xml"),))})
 
 
@@ -270,8 +281,14 @@ def morgue(work: Path, config: Path, db: str, hosts: dict[str, str], *args: str)
     for key in ("MORGUE_REDIS_URL", "MORGUE_DATABASE_URL", "MORGUE_CONFIG"):
         env.pop(key, None)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "crawler", "--config", str(config), "--db", db, *args],
-                          capture_output=True, text=True, env=env, timeout=1800, cwd=work)
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "--config", str(config), "--db", db, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
+        cwd=work,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"morgue {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -289,10 +306,13 @@ def read_archive(db: str, cases: list[Case]) -> None:
             .where(models.CrawlRun.kind == "recheck", models.Fetch.kind == "article")
             .order_by(models.Fetch.fetched_at, models.Fetch.id)
         ).all()
-        paywall = dict(session.execute(
-            select(models.ArticleVersion.article_id, models.ArticleVersion.is_paywalled)
-            .order_by(models.ArticleVersion.number)
-        ).all())
+        paywall = dict(
+            session.execute(
+                select(models.ArticleVersion.article_id, models.ArticleVersion.is_paywalled).order_by(
+                    models.ArticleVersion.number
+                )
+            ).all()
+        )
     engine.dispose()
     checks: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for article_id, verdict, http_status, reasons in fetches:
@@ -350,10 +370,15 @@ def scores(cases: list[Case]) -> dict[str, Any]:
     fp = [c for c in judged if c.removed and not c.removed_truth]
     fn = [c for c in judged if not c.removed and c.removed_truth]
     controls = [c for c in judged if not c.removed_truth]
-    return {"precision": tp / (tp + len(fp)) if tp + len(fp) else 1.0,
-            "recall": tp / (tp + len(fn)) if tp + len(fn) else 1.0,
-            "true_removals": tp, "false_removals": len(fp), "controls": len(controls), "missed": len(fn),
-            "paywalled_flagged": sum(bool(c.paywalled_flag) for c in judged if c.scenario == "paywalled")}
+    return {
+        "precision": tp / (tp + len(fp)) if tp + len(fp) else 1.0,
+        "recall": tp / (tp + len(fn)) if tp + len(fn) else 1.0,
+        "true_removals": tp,
+        "false_removals": len(fp),
+        "controls": len(controls),
+        "missed": len(fn),
+        "paywalled_flagged": sum(bool(c.paywalled_flag) for c in judged if c.scenario == "paywalled"),
+    }
 
 
 def _cell(c: Case) -> str:
@@ -407,14 +432,23 @@ def report(cases: list[Case], seconds: dict[str, float], total: float) -> str:
         f"{len({c.page.file for c in cases})} pages, {len(cases)} cases, "
         f"{len(cases) - len(lost)} archived by the crawl",
         *([f"not archived (left out): {', '.join(lost)}"] if lost else []),
-        "", scenario_table(cases), "",
+        "",
+        scenario_table(cases),
+        "",
         f"removed: precision {s['precision']:.3f}  recall {s['recall']:.3f}  ({s['true_removals']} found, "
         f"{s['missed']} missed; {s['false_removals']} false removals among {s['controls']} controls)",
         f"paywalled controls flagged is_paywalled: {s['paywalled_flagged']}",
-        "", "Per <html lang> (removed = positive):", language_matrix(cases),
-        "", "Failure classes (misses and false removals):", failure_classes(cases),
-        "", "Misses and false removals (status verdict: reasons of each re-check):", misses(cases),
-        "", "Run time: " + ", ".join(f"{k} {t:.1f}s" for k, t in seconds.items()) + f"; total {total:.1f}s",
+        "",
+        "Per <html lang> (removed = positive):",
+        language_matrix(cases),
+        "",
+        "Failure classes (misses and false removals):",
+        failure_classes(cases),
+        "",
+        "Misses and false removals (status verdict: reasons of each re-check):",
+        misses(cases),
+        "",
+        "Run time: " + ", ".join(f"{k} {t:.1f}s" for k, t in seconds.items()) + f"; total {total:.1f}s",
     ]
     return "\n".join(lines)
 
@@ -441,8 +475,13 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     print(report(cases, seconds, total))
     if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "seconds": seconds, "scores": scores(cases),
-                                         "cases": [c.row() for c in cases]}, indent=1, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps(
+                {"seed": args.seed, "seconds": seconds, "scores": scores(cases), "cases": [c.row() for c in cases]},
+                indent=1,
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -99,7 +99,6 @@ def phrase(table: dict[str, Any], lang: str) -> Any:
     return table.get(lang, table[""])
 
 
-
 @dataclass(frozen=True, slots=True)
 class ArticleText:
     """What the expected values say is the article: the headline, the body paragraphs, the section headings."""
@@ -121,8 +120,9 @@ class Located:
 # -- parsing and locating --------------------------------------------------------------------
 
 
-QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"',
-                        "–": "-", "—": "-"})
+QUOTES = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"}
+)
 
 
 def squash(text: str) -> str:
@@ -217,8 +217,9 @@ def locate(doc: HtmlElement, article: ArticleText) -> Located:
     found = [el for el in found if el is not headline and not _inside(el, headline)]
     found.sort(key=lambda el: order[el])
     headings = _find_headings(elements, article.headings, [headline, *found])
-    return Located(headline, _outermost(found), sorted(headings, key=lambda el: order[el]),
-                   _body_scripts(doc, keys), missing)
+    return Located(
+        headline, _outermost(found), sorted(headings, key=lambda el: order[el]), _body_scripts(doc, keys), missing
+    )
 
 
 def _find_headings(
@@ -303,7 +304,7 @@ def soft_404(html: str, article: ArticleText, lang: str) -> str:
     heading, sentence = phrase(NOT_FOUND, lang)
     doc = parse(html)
     found = locate(doc, article)
-    box = lxml.html.fragment_fromstring(f"<div class=\"error-page\"><h1>{heading}</h1><p>{sentence}</p></div>")
+    box = lxml.html.fragment_fromstring(f'<div class="error-page"><h1>{heading}</h1><p>{sentence}</p></div>')
     _put_where(doc, found, box)
     _drop([found.headline, *found.paragraphs, *found.headings, *found.scripts])
     _drop_copies(doc, article)
@@ -315,7 +316,7 @@ def removal_notice(html: str, article: ArticleText, notice: str, *, keep_headlin
     """The body replaced by ``notice`` (one paragraph); the headline stays when ``keep_headline``."""
     doc = parse(html)
     found = locate(doc, article)
-    box = lxml.html.fragment_fromstring(f"<p class=\"notice\">{_escape(notice)}</p>")
+    box = lxml.html.fragment_fromstring(f'<p class="notice">{_escape(notice)}</p>')
     if found.paragraphs:
         found.paragraphs[0].addprevious(box)
         box.tail = None
@@ -344,9 +345,7 @@ def notfound_widget(html: str, lang: str) -> str:
     """The full page plus a sidebar block whose heading says "page not found"."""
     heading, sentence = phrase(NOT_FOUND, lang)
     doc = parse(html)
-    aside = lxml.html.fragment_fromstring(
-        f"<aside class=\"sidebar widget\"><h3>{heading}</h3><p>{sentence}</p></aside>"
-    )
+    aside = lxml.html.fragment_fromstring(f'<aside class="sidebar widget"><h3>{heading}</h3><p>{sentence}</p></aside>')
     doc.body.append(aside)
     return serialize(doc)
 
@@ -355,15 +354,19 @@ def paywalled(html: str, article: ArticleText, wall: str) -> str:
     """The body cut after its first two paragraphs, a paywall overlay, and JSON-LD ``isAccessibleForFree: false``."""
     doc = parse(html)
     found = locate(doc, article)
-    box = lxml.html.fragment_fromstring(f"<div class=\"paywall\">{_escape(wall)}</div>")
+    box = lxml.html.fragment_fromstring(f'<div class="paywall">{_escape(wall)}</div>')
     if len(found.paragraphs) >= 2:
         found.paragraphs[1].addnext(box)
     else:
         doc.body.append(box)
     _drop([*found.paragraphs[2:], *_after(doc, found.headings, box), *found.scripts])
-    ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-          "isAccessibleForFree": False}
-    script = lxml.html.fragment_fromstring("<script type=\"application/ld+json\"></script>")
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "isAccessibleForFree": False,
+    }
+    script = lxml.html.fragment_fromstring('<script type="application/ld+json"></script>')
     script.text = json.dumps(ld, ensure_ascii=False)
     doc.head.append(script)
     return serialize(doc)

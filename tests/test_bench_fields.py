@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.fields import (
+from bench.field_scores import (
     Case,
     Fields,
     after_crawl,
@@ -19,24 +19,26 @@ from bench.fields import (
     credit_share,
     date_day_ok,
     date_instant_ok,
-    html_lang,
     instant_scored,
-    load_fundus,
-    main,
     normalise,
-    pair_versions,
     parse_when,
-    run_set,
     score_date,
     score_fundus,
     score_snippets,
     snippet_prf,
-    split_authors,
     summarise_dates,
     summarise_fundus,
     title_key,
     token_f1,
     tokens,
+)
+from bench.fields import (
+    html_lang,
+    load_fundus,
+    main,
+    pair_versions,
+    run_set,
+    split_authors,
     version_key,
 )
 

@@ -40,7 +40,6 @@ NAMING_CONVENTION = {
 }
 
 ARTICLE_STATUSES = ("alive", "suspect", "removed", "unreachable", "blocked")
-RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
 
 
 class TZDateTime(TypeDecorator[datetime]):

@@ -101,7 +101,3 @@ def scrapy_settings(url: str, keys: Keys, idle_timeout: float) -> dict[str, Any]
         "MORGUE_REDIS_PREFIX": keys.prefix,
         "MORGUE_IDLE_TIMEOUT": idle_timeout,
     }
-
-
-def queue_length(url: str, keys: Keys) -> int:
-    return int(connect(url).zcard(keys.requests))

@@ -131,7 +131,6 @@ class FetchResult:
     body_sha256: str | None = None
     error: str | None = None  # failure description for network errors
     article: Article | None = None  # only for alive article pages
-    feed_published_raw: str | None = None  # date the feed or sitemap gave, if any
     etag: str | None = None  # validators, for conditional re-checks
     last_modified: str | None = None
     evidence: bytes | None = None  # the body, kept for removal-type verdicts (<= 256 KiB)

@@ -240,10 +240,6 @@ GATE_PHRASES: dict[str, tuple[str, ...]] = {  # consent, bot-check and geo-block
     ),
 }
 
-WALL_PHRASES = {
-    lang: PAYWALL_PHRASES.get(lang, ()) + GATE_PHRASES.get(lang, ()) for lang in {*PAYWALL_PHRASES, *GATE_PHRASES}
-}
-
 WALL_MARKUP = (
     "didomi",
     "onetrust",

@@ -21,9 +21,9 @@ import click
 from crawler.app.output import FORMATS
 from crawler.config import Config, ConfigError, load_config, resolve_database_url
 from storage.db import DatabaseError, make_engine, make_sessionmaker
+from storage.models import ARTICLE_STATUSES
 
 F = TypeVar("F", bound=Callable[..., Any])
-ARTICLE_STATUSES = ("alive", "suspect", "removed", "unreachable", "blocked")
 ACCESSES = ("free", "metered", "subscription", "registration")
 
 

@@ -137,3 +137,13 @@ def test_synopsis_block_under_the_headline_is_the_lead() -> None:
     block = f'<div class="art_synopsis"><div>{synopsis}</div></div>'
     body = f"<article><h1>Stadtrat sagt Ja</h1>{block}{PARAGRAPHS}</article>"
     assert extract_article(_page(body=body), url=URL).lead == synopsis
+
+
+def test_quoted_last_part_of_the_page_title_is_not_taken_for_the_site_name() -> None:
+    quoted = "Feuer in der Altstadt: Anwohner sollen Fenster und Türen schließen – „Lage ernst“"
+    head = _og("og:title", quoted) + f"<title>{quoted}</title>"
+    article = extract_article(_page(head, f"<article>{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == quoted
+    head = "<title>Feuer in der Altstadt – Stadtblatt</title>"
+    article = extract_article(_page(head, f"<article>{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Feuer in der Altstadt"

@@ -43,9 +43,18 @@ def _strip_site_suffix(title: str, site_name: str | None, *, aggressive: bool = 
         return title[: title.rfind(parts[-1])].rstrip(_SEPARATOR_CHARS)
     if site_key and text_key(parts[0]) == site_key:
         return title[len(parts[0]) :].lstrip(_SEPARATOR_CHARS)
-    if aggressive and len(parts[-1]) <= 30 and len(parts[-1]) < len(title) / 3:
+    if aggressive and len(parts[-1]) <= 30 and len(parts[-1]) < len(title) / 3 and _may_be_a_name(parts[-1]):
         return title[: title.rfind(parts[-1])].rstrip(_SEPARATOR_CHARS)
     return title
+
+
+_QUOTES = "\"'„“”‚‘’«»‹›「」『』"
+
+
+def _may_be_a_name(segment: str) -> bool:
+    """A site name is not a quotation ("– „Lage ernst“") nor a question or exclamation."""
+    segment = segment.strip()
+    return bool(segment) and not (segment[0] in _QUOTES and segment[-1] in _QUOTES) and segment[-1] not in "?!？！"
 
 
 def _is_separator(rest: str) -> bool:
@@ -404,4 +413,3 @@ def _lead(page: _Page, title: str | None) -> str | None:
     if shared_header or len(strong) >= 0.8 * len(text):
         return text
     return None
-

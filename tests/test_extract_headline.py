@@ -139,6 +139,17 @@ def test_synopsis_block_under_the_headline_is_the_lead() -> None:
     assert extract_article(_page(body=body), url=URL).lead == synopsis
 
 
+def test_overline_printed_before_the_heading_joins_it_only_where_the_declared_headline_has_it() -> None:
+    header = '<div class="lead"><div class="keyword">Haushalt</div><h1>Stadtrat sagt Ja</h1></div>'
+    declared = "Haushalt: Stadtrat sagt Ja"
+    head = _og("og:title", declared) + _ld({"@type": "NewsArticle", "headline": declared})
+    article = extract_article(_page(head, f"<article>{header}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Haushalt: Stadtrat sagt Ja"
+    head = _og("og:title", "Stadtrat sagt Ja zum Haushalt")
+    article = extract_article(_page(head, f"<article>{header}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Stadtrat sagt Ja"
+
+
 def test_quoted_last_part_of_the_page_title_is_not_taken_for_the_site_name() -> None:
     quoted = "Feuer in der Altstadt: Anwohner sollen Fenster und Türen schließen – „Lage ernst“"
     head = _og("og:title", quoted) + f"<title>{quoted}</title>"

@@ -134,6 +134,29 @@ def _kicker(h1: Any) -> Any:
     return None
 
 
+def _kicker_before(h1: Any) -> str | None:
+    """The short line printed just before the heading (an overline, "Dachzeile"): its previous sibling, or
+    its wrapper's when the heading comes first in it."""
+    node = h1
+    for _ in range(2):
+        previous = node.getprevious()
+        while previous is not None and not (isinstance(previous.tag, str) and _text(previous)):
+            previous = previous.getprevious()
+        if previous is not None:
+            break
+        node = node.getparent()
+        if node is None or node.tag in ("article", "main", "body", "header"):
+            return None
+    else:
+        return None
+    if previous.tag in ("p", "ul", "ol", "nav", "figure", "img", "picture", "time", "h1"):
+        return None
+    if _visually_hidden(previous) or _in_boilerplate(previous):
+        return None
+    text = _text(previous)
+    return text if text and len(text) <= 80 and len(text) < len(_heading_text(h1)) else None
+
+
 def _heading_text(h1: Any, exclude: tuple[Any, ...] = ()) -> str:
     """The heading's visible text, its child elements kept apart by a space ("Demo" + "Der ..." is never
     "DemoDer ...") and visually hidden helper text left out."""
@@ -158,6 +181,12 @@ def _h1_title(h1: Any, declared: list[str]) -> str | None:
     for title in declared if len(h1) else ():
         if _words(title) == full_words:
             return title  # the same words: the page's own punctuation between kicker and headline
+    before = _kicker_before(h1)
+    if before:
+        joined = _words(before) + full_words
+        for title in declared:
+            if _words(title) == joined:
+                return title  # every part shown, and the page's own headline joins them: its punctuation
     kicker = _kicker(h1)
     if kicker is not None:
         return _heading_text(h1, (kicker,)) or full

@@ -139,6 +139,17 @@ def test_synopsis_block_under_the_headline_is_the_lead() -> None:
     assert extract_article(_page(body=body), url=URL).lead == synopsis
 
 
+def test_headline_group_in_the_article_wins_over_a_heading_set_in_the_breadcrumb() -> None:
+    seo = "Haushalt beschlossen: Opposition kündigt Klage gegen den Stadtrat an"
+    head = _og("og:title", seo) + f"<title>{seo}</title>"
+    head += _ld({"@type": "NewsArticle", "headline": "Stadtrat sagt Ja zum Haushalt"})
+    crumbs = f'<nav><ul><li><a href="/">Start</a></li><li><h1 class="crumb">{seo}</h1></li></ul></nav>'
+    group = '<hgroup><div class="labels"><span>Stadtpolitik</span></div><h2>Stadtrat sagt Ja zum Haushalt</h2></hgroup>'
+    article = extract_article(_page(head, f"<article>{crumbs}{group}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Stadtrat sagt Ja zum Haushalt"
+    assert article.alternative_titles == (seo,)
+
+
 def test_overline_printed_before_the_heading_joins_it_only_where_the_declared_headline_has_it() -> None:
     header = '<div class="lead"><div class="keyword">Haushalt</div><h1>Stadtrat sagt Ja</h1></div>'
     declared = "Haushalt: Stadtrat sagt Ja"

@@ -199,12 +199,43 @@ def _h1_title(h1: Any, declared: list[str]) -> str | None:
     return full
 
 
+def _declares(heading: Any, declared: list[list[str]]) -> bool:
+    """Whether the heading shows one of the declared headlines: the same words, with or without its kicker."""
+    if _words(_heading_text(heading)) in declared:
+        return True
+    kicker = _kicker(heading)
+    return kicker is not None and _words(_heading_text(heading, (kicker,))) in declared
+
+
+def _shown_heading(page: _Page, declared: list[str]) -> Any:
+    """The headline of an ``<hgroup>`` (HTML's heading group: the headline with its overline or subtitle)
+    in the article, else in the page, that shows a declared headline: the headline where the page has no
+    usable h1 (it sits in a breadcrumb or navigation bar) or its h1 lies outside the article."""
+    words = [w for w in (_words(d) for d in declared) if w]
+    if not words:
+        return None
+    body = page.tree.find(".//body")
+    for scope in dict.fromkeys(s for s in (page.region, body) if s is not None):
+        for group in scope.iter("hgroup"):
+            for heading in group.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+                if heading is page.h1 or _in_boilerplate(heading) or _visually_hidden(heading):
+                    continue
+                if _declares(heading, words):
+                    return heading
+    return None
+
+
 def _title(page: _Page, site_name: str | None) -> str | None:
-    """The headline as shown (the h1 without kicker), else the declared headline without site name."""
-    shown = _heading_text(page.h1) if page.h1 is not None else None
+    """The headline as shown (the h1 without kicker; the ``<hgroup>`` headline where the h1 sits in a breadcrumb
+    or outside the article), else the declared headline without site name."""
+    heading = page.h1
+    shown = _heading_text(heading) if heading is not None else None
     declared = _meta_titles(page, site_name, shown)
-    if page.h1 is not None:
-        text = _h1_title(page.h1, declared)
+    if heading is None or not any(a is page.region for a in heading.iterancestors()):
+        found = _shown_heading(page, declared)
+        heading = found if found is not None else heading
+    if heading is not None:
+        text = _h1_title(heading, declared)
         if text:
             return text
     return declared[0] if declared else None

@@ -137,3 +137,35 @@ def test_synopsis_block_under_the_headline_is_the_lead() -> None:
     block = f'<div class="art_synopsis"><div>{synopsis}</div></div>'
     body = f"<article><h1>Stadtrat sagt Ja</h1>{block}{PARAGRAPHS}</article>"
     assert extract_article(_page(body=body), url=URL).lead == synopsis
+
+
+def test_headline_group_in_the_article_wins_over_a_heading_set_in_the_breadcrumb() -> None:
+    seo = "Haushalt beschlossen: Opposition kündigt Klage gegen den Stadtrat an"
+    head = _og("og:title", seo) + f"<title>{seo}</title>"
+    head += _ld({"@type": "NewsArticle", "headline": "Stadtrat sagt Ja zum Haushalt"})
+    crumbs = f'<nav><ul><li><a href="/">Start</a></li><li><h1 class="crumb">{seo}</h1></li></ul></nav>'
+    group = '<hgroup><div class="labels"><span>Stadtpolitik</span></div><h2>Stadtrat sagt Ja zum Haushalt</h2></hgroup>'
+    article = extract_article(_page(head, f"<article>{crumbs}{group}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Stadtrat sagt Ja zum Haushalt"
+    assert article.alternative_titles == (seo,)
+
+
+def test_overline_printed_before_the_heading_joins_it_only_where_the_declared_headline_has_it() -> None:
+    header = '<div class="lead"><div class="keyword">Haushalt</div><h1>Stadtrat sagt Ja</h1></div>'
+    declared = "Haushalt: Stadtrat sagt Ja"
+    head = _og("og:title", declared) + _ld({"@type": "NewsArticle", "headline": declared})
+    article = extract_article(_page(head, f"<article>{header}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Haushalt: Stadtrat sagt Ja"
+    head = _og("og:title", "Stadtrat sagt Ja zum Haushalt")
+    article = extract_article(_page(head, f"<article>{header}{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Stadtrat sagt Ja"
+
+
+def test_quoted_last_part_of_the_page_title_is_not_taken_for_the_site_name() -> None:
+    quoted = "Feuer in der Altstadt: Anwohner sollen Fenster und Türen schließen – „Lage ernst“"
+    head = _og("og:title", quoted) + f"<title>{quoted}</title>"
+    article = extract_article(_page(head, f"<article>{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == quoted
+    head = "<title>Feuer in der Altstadt – Stadtblatt</title>"
+    article = extract_article(_page(head, f"<article>{PARAGRAPHS}</article>"), url=URL)
+    assert article.title == "Feuer in der Altstadt"

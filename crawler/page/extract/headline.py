@@ -43,9 +43,18 @@ def _strip_site_suffix(title: str, site_name: str | None, *, aggressive: bool = 
         return title[: title.rfind(parts[-1])].rstrip(_SEPARATOR_CHARS)
     if site_key and text_key(parts[0]) == site_key:
         return title[len(parts[0]) :].lstrip(_SEPARATOR_CHARS)
-    if aggressive and len(parts[-1]) <= 30 and len(parts[-1]) < len(title) / 3:
+    if aggressive and len(parts[-1]) <= 30 and len(parts[-1]) < len(title) / 3 and _may_be_a_name(parts[-1]):
         return title[: title.rfind(parts[-1])].rstrip(_SEPARATOR_CHARS)
     return title
+
+
+_QUOTES = "\"'„“”‚‘’«»‹›「」『』"
+
+
+def _may_be_a_name(segment: str) -> bool:
+    """A site name is not a quotation ("– „Lage ernst“") nor a question or exclamation."""
+    segment = segment.strip()
+    return bool(segment) and not (segment[0] in _QUOTES and segment[-1] in _QUOTES) and segment[-1] not in "?!？！"
 
 
 def _is_separator(rest: str) -> bool:
@@ -125,6 +134,29 @@ def _kicker(h1: Any) -> Any:
     return None
 
 
+def _kicker_before(h1: Any) -> str | None:
+    """The short line printed just before the heading (an overline, "Dachzeile"): its previous sibling, or
+    its wrapper's when the heading comes first in it."""
+    node = h1
+    for _ in range(2):
+        previous = node.getprevious()
+        while previous is not None and not (isinstance(previous.tag, str) and _text(previous)):
+            previous = previous.getprevious()
+        if previous is not None:
+            break
+        node = node.getparent()
+        if node is None or node.tag in ("article", "main", "body", "header"):
+            return None
+    else:
+        return None
+    if previous.tag in ("p", "ul", "ol", "nav", "figure", "img", "picture", "time", "h1"):
+        return None
+    if _visually_hidden(previous) or _in_boilerplate(previous):
+        return None
+    text = _text(previous)
+    return text if text and len(text) <= 80 and len(text) < len(_heading_text(h1)) else None
+
+
 def _heading_text(h1: Any, exclude: tuple[Any, ...] = ()) -> str:
     """The heading's visible text, its child elements kept apart by a space ("Demo" + "Der ..." is never
     "DemoDer ...") and visually hidden helper text left out."""
@@ -149,6 +181,12 @@ def _h1_title(h1: Any, declared: list[str]) -> str | None:
     for title in declared if len(h1) else ():
         if _words(title) == full_words:
             return title  # the same words: the page's own punctuation between kicker and headline
+    before = _kicker_before(h1)
+    if before:
+        joined = _words(before) + full_words
+        for title in declared:
+            if _words(title) == joined:
+                return title  # every part shown, and the page's own headline joins them: its punctuation
     kicker = _kicker(h1)
     if kicker is not None:
         return _heading_text(h1, (kicker,)) or full
@@ -161,12 +199,43 @@ def _h1_title(h1: Any, declared: list[str]) -> str | None:
     return full
 
 
+def _declares(heading: Any, declared: list[list[str]]) -> bool:
+    """Whether the heading shows one of the declared headlines: the same words, with or without its kicker."""
+    if _words(_heading_text(heading)) in declared:
+        return True
+    kicker = _kicker(heading)
+    return kicker is not None and _words(_heading_text(heading, (kicker,))) in declared
+
+
+def _shown_heading(page: _Page, declared: list[str]) -> Any:
+    """The headline of an ``<hgroup>`` (HTML's heading group: the headline with its overline or subtitle)
+    in the article, else in the page, that shows a declared headline: the headline where the page has no
+    usable h1 (it sits in a breadcrumb or navigation bar) or its h1 lies outside the article."""
+    words = [w for w in (_words(d) for d in declared) if w]
+    if not words:
+        return None
+    body = page.tree.find(".//body")
+    for scope in dict.fromkeys(s for s in (page.region, body) if s is not None):
+        for group in scope.iter("hgroup"):
+            for heading in group.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+                if heading is page.h1 or _in_boilerplate(heading) or _visually_hidden(heading):
+                    continue
+                if _declares(heading, words):
+                    return heading
+    return None
+
+
 def _title(page: _Page, site_name: str | None) -> str | None:
-    """The headline as shown (the h1 without kicker), else the declared headline without site name."""
-    shown = _heading_text(page.h1) if page.h1 is not None else None
+    """The headline as shown (the h1 without kicker; the ``<hgroup>`` headline where the h1 sits in a breadcrumb
+    or outside the article), else the declared headline without site name."""
+    heading = page.h1
+    shown = _heading_text(heading) if heading is not None else None
     declared = _meta_titles(page, site_name, shown)
-    if page.h1 is not None:
-        text = _h1_title(page.h1, declared)
+    if heading is None or not any(a is page.region for a in heading.iterancestors()):
+        found = _shown_heading(page, declared)
+        heading = found if found is not None else heading
+    if heading is not None:
+        text = _h1_title(heading, declared)
         if text:
             return text
     return declared[0] if declared else None
@@ -404,4 +473,3 @@ def _lead(page: _Page, title: str | None) -> str | None:
     if shared_header or len(strong) >= 0.8 * len(text):
         return text
     return None
-

@@ -185,6 +185,12 @@ def page(served: Served) -> Iterator[Any]:
     assert not errors, errors  # the interface's own pages run no script, so none can fail
 
 
+def click(p: Any, target: Any) -> None:
+    """Click ``target`` (a selector or a locator) and wait for the page it leads to."""
+    with p.expect_navigation():
+        (p.locator(target) if isinstance(target, str) else target).click()
+
+
 def shot(p: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -195,7 +201,7 @@ def shot(p: Any, name: str) -> Path:
 def test_search_finds_the_french_seed_article(served: Served, page: Any) -> None:
     page.goto(served.base + "/")
     page.fill("input[name=q]", "coalition anti-jihadiste")
-    page.click("button[type=submit]")
+    click(page, "button[type=submit]")
     first = page.locator("li.result").first
     assert "Irak: la coalition va envoyer 1 500 soldats de plus" in first.locator("a.title").inner_text()
     assert first.locator(".snippet mark").count() >= 1
@@ -204,7 +210,7 @@ def test_search_finds_the_french_seed_article(served: Served, page: Any) -> None
     shot(page, "search")
     # the filters narrow the same search: another status, another section, a date range
     page.select_option("select[name=status]", "removed")
-    page.click("button[type=submit]")
+    click(page, "button[type=submit]")
     assert page.locator("li.result").count() == 0
     page.goto(served.base + "/?q=coalition&section=Irak+%2F+Terrorisme&since=2014-12-01&until=2015-01-01")
     assert page.locator("li.result").count() == 1
@@ -214,7 +220,7 @@ def test_search_finds_the_french_seed_article(served: Served, page: Any) -> None
 
 def test_the_seed_article_shows_two_versions_and_their_word_diff(served: Served, page: Any) -> None:
     page.goto(served.base + "/?q=coalition")
-    page.locator("li.result a.title").first.click()
+    click(page, page.locator("li.result a.title").first)
     assert page.locator("tr.version").count() == 2
     deleted = " ".join(page.locator(".diff-title del").all_inner_texts())
     assert "1500" in deleted and "combattre" in deleted
@@ -229,9 +235,9 @@ def test_the_seed_article_shows_two_versions_and_their_word_diff(served: Served,
     shot(page, "article")
     # any two versions: the same version twice shows no change
     page.select_option("select[name=old]", "2")
-    page.click("form.compare button")
+    click(page, "form.compare button")
     assert page.locator(".diff ins").count() == 1 and page.locator(".diff del").count() == 1  # the summary only
-    page.locator("tr.version").first.get_by_role("link", name="view").click()
+    click(page, page.locator("tr.version").first.get_by_role("link", name="view"))
     assert "1500 soldats pour combattre" in page.frame_locator("iframe.capture-frame").locator("body").inner_text()
 
 
@@ -246,14 +252,14 @@ def test_a_removed_article_shows_its_reason_and_evidence(served: Served, page: A
     if os.environ.get("MORGUE_DOCS_SCREENSHOT"):
         shutil.copyfile(path, ROOT / "docs" / "removals.png")
 
-    page.locator("tr.removal", has_text="not_found").get_by_role("link").first.click()
+    click(page, page.locator("tr.removal", has_text="not_found").get_by_role("link").first)
     removal = page.locator("section.removal")
     assert "not_found" in removal.locator(".reason").inner_text()
     evidence = removal.locator("ul.evidence li")
     assert evidence.count() == 1 and "HTTP 404" in evidence.first.inner_text()
     verdicts = page.locator("section.liveness tr.fetch td:nth-child(2)").all_inner_texts()
     assert verdicts == ["alive", "not_found"]
-    evidence.last.get_by_role("link").click()  # the page the server answered with, from its WARC record
+    click(page, evidence.last.get_by_role("link"))  # the page the server answered with, from its WARC record
     assert "fetch of" in page.locator("section.capture h2").inner_text()
     assert page.frame_locator("iframe.capture-frame").locator("body").inner_text().strip()
     shot(page, "removed-article")

@@ -110,6 +110,9 @@ def test_search_with_snippets_and_filters(archive) -> None:
     assert "Port strike" in only and "1 500 soldats" not in only
     by_section = client.get("/?q=coalition&section=Monde").get_data(as_text=True)
     assert "1 500 soldats" in by_section and "Port strike" not in by_section
+    world = client.get("/?section=World").get_data(as_text=True)  # no text: the newest of the section
+    assert "Port strike" in world and "1 500 soldats" not in world and "1 article<" in world
+    assert "2 articles<" in client.get("/?section=Monde").get_data(as_text=True)
     removed = client.get("/?status=removed").get_data(as_text=True)
     assert "Un article retiré" in removed and "Port strike" not in removed
     assert "Port strike" not in client.get("/?q=coalition&until=2025-01-01").get_data(as_text=True)

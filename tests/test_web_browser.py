@@ -149,7 +149,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         first = morgue(*common, "crawl", "--delay", "0", cwd=tmp)
         assert first.returncode == 0, first.stderr
         site.routes[SEED] = {"status": 200, "file": "_seed_changed.html"}
-        site.routes[FR] = {"status": 404}
+        site.routes[FR] = {"status": 404, "file": "_404.html"}
         site.routes[EN] = {"status": 200, "file": "_soft404_en.html"}
         site.routes[ECO] = {"status": 410, "file": "_gone.html"}
         recheck = morgue(*common, "recheck", "--all", "--delay", "0", cwd=tmp)
@@ -259,10 +259,15 @@ def test_a_removed_article_shows_its_reason_and_evidence(served: Served, page: A
     assert evidence.count() == 1 and "HTTP 404" in evidence.first.inner_text()
     verdicts = page.locator("section.liveness tr.fetch td:nth-child(2)").all_inner_texts()
     assert verdicts == ["alive", "not_found"]
-    click(page, evidence.last.get_by_role("link"))  # the page the server answered with, from its WARC record
-    assert "fetch of" in page.locator("section.capture h2").inner_text()
-    assert page.frame_locator("iframe.capture-frame").locator("body").inner_text().strip()
+    # by default the page frames the removal evidence: the page the server answered, from its WARC record
+    assert "HTTP 404, not_found" in page.locator("section.capture h2").inner_text()
+    assert page.frame_locator("iframe.capture-frame").locator("h1").first.inner_text() == "Page introuvable"
     shot(page, "removed-article")
+    click(page, page.locator("tr.version").first.get_by_role("link", name="view"))  # and the archived version
+    assert "version 1" in page.locator("section.capture h2").inner_text()
+    assert "Nairobi" in page.frame_locator("iframe.capture-frame").locator("h1").first.inner_text()
+    click(page, evidence.last.get_by_role("link"))
+    assert "HTTP 404" in page.locator("section.capture h2").inner_text()
 
     page.goto(served.base + "/changed")
     assert page.locator("tr.change").count() == 1

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage import models
-from storage.queries import ArticleFilter, article_detail, find_articles, get_article
+from storage.queries import ArticleFilter, article_detail, article_record, filtered_query, find_articles, get_article
 from storage.search import search_articles
 
 PAGE_SIZE = 50
+SECTION_POOL = 1000  # full-text matches the section filter looks through
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,18 +49,31 @@ def search(session: Session, form: SearchForm, *, limit: int = PAGE_SIZE) -> lis
     filtered by source, status, publication date and (current) section."""
     sources = (form.source,) if form.source else ()
     statuses = (form.status,) if form.status else ()
-    # the section filter is applied here, so the storage query runs without its limit then
-    inner = None if form.section else limit
-    if form.text.strip():
-        rows = search_articles(
-            session, form.text, sources=sources, statuses=statuses, since=form.since, until=form.until, limit=inner
-        )
-    else:
-        f = ArticleFilter(sources=sources, statuses=statuses, since=form.since, until=form.until, limit=inner)
-        rows = find_articles(session, f)
+    if not form.text.strip():
+        f = ArticleFilter(sources=sources, statuses=statuses, since=form.since, until=form.until, limit=limit)
+        if not form.section:
+            return find_articles(session, f)
+        return _newest_in_section(session, f, form.section)
+    # storage's search has no section filter: it is applied to the best SECTION_POOL matches
+    rows = search_articles(
+        session,
+        form.text,
+        sources=sources,
+        statuses=statuses,
+        since=form.since,
+        until=form.until,
+        limit=SECTION_POOL if form.section else limit,
+    )
     if form.section:
         rows = [r for r in rows if r["section"] == form.section]
     return rows[:limit]
+
+
+def _newest_in_section(session: Session, f: ArticleFilter, section: str) -> list[dict[str, Any]]:
+    V = models.ArticleVersion  # noqa: N806 - a table alias
+    when = func.coalesce(V.published_at, models.Article.first_seen_at)
+    q = filtered_query(f).where(V.section == section).order_by(when.desc(), models.Article.id.desc()).limit(f.limit)
+    return [article_record(*row) for row in session.execute(q)]
 
 
 def article_page(session: Session, url: str) -> dict[str, Any] | None:

@@ -123,7 +123,8 @@ def article() -> str:
         v["capture"] = warc_available(warc_dir, v["warc_file"])
     for f in detail["fetches"]:
         f["capture"] = warc_available(warc_dir, f["warc_file"]) or f["has_evidence"]
-    shown = _shown_capture(detail)
+    evidence = _removal_evidence(detail["fetches"])
+    shown = _shown_capture(detail, evidence)
     return render_template(
         "article.html",
         title=detail["title"] or detail["canonical_url"],
@@ -131,7 +132,7 @@ def article() -> str:
         diff=diff,
         numbers=numbers,
         shown=shown,
-        evidence=_removal_evidence(detail["fetches"]),
+        evidence=evidence,
     )
 
 
@@ -167,19 +168,28 @@ def _diff(texts: dict[int, dict[str, str]], numbers: list[int]) -> dict[str, Any
     return {"old": old, "new": new, "fields": fields, "added": added, "removed": removed}
 
 
-def _shown_capture(detail: dict[str, Any]) -> dict[str, Any] | None:
-    """The capture the page frames: ``?capture=fetch:ID`` or ``version:ID``, else the newest
-    version's (the removal evidence for a removed article)."""
-    wanted = request.args.get("capture", "")
-    kind, _, ident = wanted.partition(":")
-    for f in detail["fetches"]:
-        if kind == "fetch" and ident == str(f["id"]):
-            return {"kind": "fetch", "id": f["id"], "label": f"fetch of {_when(f['fetched_at'])}", "ok": f["capture"]}
-    for v in detail["version_history"]:
-        if kind == "version" and ident == str(v["id"]):
-            return {"kind": "version", "id": v["id"], "label": f"version {v['number']}", "ok": v["capture"]}
-    latest = detail["version_history"][-1]
-    return {"kind": "version", "id": latest["id"], "label": f"version {latest['number']}", "ok": latest["capture"]}
+def _shown_capture(detail: dict[str, Any], evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    """The capture the page frames: ``?capture=fetch:ID`` or ``version:ID``; by default the
+    latest removal evidence of a removed article, else the newest version."""
+    kind, _, ident = request.args.get("capture", "").partition(":")
+    fetches = {str(f["id"]): f for f in detail["fetches"]}
+    versions = {str(v["id"]): v for v in detail["version_history"]}
+    if kind == "fetch" and ident in fetches:
+        return _fetch_capture(fetches[ident])
+    if kind == "version" and ident in versions:
+        return _version_capture(versions[ident])
+    if detail["status"] == "removed" and evidence and evidence[-1]["capture"]:
+        return _fetch_capture(evidence[-1])
+    return _version_capture(detail["version_history"][-1])
+
+
+def _fetch_capture(f: dict[str, Any]) -> dict[str, Any]:
+    label = f"the page served on {_when(f['fetched_at'])} (HTTP {f['status'] or '—'}, {f['verdict']})"
+    return {"kind": "fetch", "id": f["id"], "label": label, "ok": f["capture"]}
+
+
+def _version_capture(v: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "version", "id": v["id"], "label": f"version {v['number']}", "ok": v["capture"]}
 
 
 @bp.route("/capture/<any(version, fetch):kind>/<int:ident>")

@@ -193,6 +193,10 @@ def click(p: Any, target: Any) -> None:
 
 def shot(p: Any, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    frame = p.locator("iframe.capture-frame")
+    if frame.count():  # a full-page shot paints an out-of-process frame only once it has been in view
+        frame.scroll_into_view_if_needed()
+        p.wait_for_timeout(200)
     path = ARTIFACTS / f"{name}.png"
     p.screenshot(path=str(path), full_page=True)
     return path
@@ -231,7 +235,6 @@ def test_the_seed_article_shows_two_versions_and_their_word_diff(served: Served,
     frame = page.frame_locator("iframe.capture-frame")
     assert "1 500 soldats de plus" in frame.locator("body").inner_text()
     assert page.locator("section.liveness tr.fetch").count() >= 2
-    page.locator("iframe.capture-frame").scroll_into_view_if_needed()
     shot(page, "article")
     # any two versions: the same version twice shows no change
     page.select_option("select[name=old]", "2")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import socket
 import sqlite3
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -259,3 +260,14 @@ def test_datasette_search_query_answers_without_text(sqlite_url: str) -> None:
         assert len(conn.execute(sql, {"text": "   "}).fetchall()) == 2
         found = conn.execute(sql, {"text": "coalition"}).fetchall()
         assert len(found) == 1 and A in found[0]
+
+
+def test_serve_on_a_port_in_use_is_a_usage_error(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    engine.dispose()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = _invoke("--db", sqlite_url, "serve", "--port", str(taken.getsockname()[1]))
+    assert result.exit_code == 2 and "cannot listen on 127.0.0.1:" in result.output

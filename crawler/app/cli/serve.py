@@ -33,8 +33,9 @@ def serve(state: State, host: str, port: int, warc_dir: str | None) -> None:
     app = create_app(make_sessionmaker(engine), folder)
     try:
         server = make_server(host, port, app, threaded=True)
-    except OSError as exc:
-        raise UsageFailure(f"--host/--port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except (OSError, SystemExit) as exc:  # werkzeug reports a port in use and exits
+        why = exc.strerror if isinstance(exc, OSError) else "in use or not allowed"
+        raise UsageFailure(f"--host/--port: cannot listen on {host}:{port}: {why}") from None
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"morgue: serving {safe_url(state.database_url)} at http://{shown}:{server.server_port}/ (Ctrl-C to stop)"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -185,20 +186,33 @@ def page(served: Served) -> Iterator[Any]:
     assert not errors, errors  # the interface's own pages run no script, so none can fail
 
 
+def follow(p: Any, link: Any) -> None:
+    """Open the page ``link`` points to. (A click lands in the sandboxed frame instead of the link
+    when the page is scrolled down to that frame, a Chromium out-of-process-frame hit-test quirk.)"""
+    p.goto(urljoin(p.url, link.get_attribute("href")))
+
+
 def click(p: Any, target: Any) -> None:
     """Click ``target`` (a selector or a locator) and wait for the page it leads to."""
-    with p.expect_navigation():
+    with p.expect_navigation(wait_until="domcontentloaded"):  # not "load": it waits for the framed capture too
         (p.locator(target) if isinstance(target, str) else target).click()
 
 
 def shot(p: Any, name: str) -> Path:
+    """A full-page screenshot of the page ``p`` shows, taken in a page of its own (a full-page
+    shot resizes the view, which the page under test must not go through)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    frame = p.locator("iframe.capture-frame")
-    if frame.count():  # a full-page shot paints an out-of-process frame only once it has been in view
-        frame.scroll_into_view_if_needed()
-        p.wait_for_timeout(200)
     path = ARTIFACTS / f"{name}.png"
-    p.screenshot(path=str(path), full_page=True)
+    snap = p.context.new_page()
+    try:
+        snap.goto(p.url)
+        frame = snap.locator("iframe.capture-frame")
+        if frame.count():  # a full-page shot paints an out-of-process frame only once it has been in view
+            frame.scroll_into_view_if_needed()
+            snap.wait_for_timeout(200)
+        snap.screenshot(path=str(path), full_page=True)
+    finally:
+        snap.close()
     return path
 
 
@@ -240,7 +254,7 @@ def test_the_seed_article_shows_two_versions_and_their_word_diff(served: Served,
     page.select_option("select[name=old]", "2")
     click(page, "form.compare button")
     assert page.locator(".diff ins").count() == 1 and page.locator(".diff del").count() == 1  # the summary only
-    click(page, page.locator("tr.version").first.get_by_role("link", name="view"))
+    follow(page, page.locator("tr.version").first.get_by_role("link", name="view"))
     assert "1500 soldats pour combattre" in page.frame_locator("iframe.capture-frame").locator("body").inner_text()
 
 
@@ -266,10 +280,10 @@ def test_a_removed_article_shows_its_reason_and_evidence(served: Served, page: A
     assert "HTTP 404, not_found" in page.locator("section.capture h2").inner_text()
     assert page.frame_locator("iframe.capture-frame").locator("h1").first.inner_text() == "Page introuvable"
     shot(page, "removed-article")
-    click(page, page.locator("tr.version").first.get_by_role("link", name="view"))  # and the archived version
+    follow(page, page.locator("tr.version").first.get_by_role("link", name="view"))  # and the archived version
     assert "version 1" in page.locator("section.capture h2").inner_text()
     assert "Nairobi" in page.frame_locator("iframe.capture-frame").locator("h1").first.inner_text()
-    click(page, evidence.last.get_by_role("link"))
+    follow(page, evidence.last.get_by_role("link"))
     assert "HTTP 404" in page.locator("section.capture h2").inner_text()
 
     page.goto(served.base + "/changed")

@@ -94,7 +94,7 @@ def day_chart(by_day: list[tuple[date, int]], *, title: str = "Removals per day"
     top = max(counts.values())
     plot_w, plot_h = CHART_WIDTH - 2 * CHART_PAD, CHART_HEIGHT - 2 * CHART_PAD
     step = plot_w / len(days)
-    bar = max(1.0, step * 0.8)
+    bar = min(max(1.0, step * 0.8), 48.0)  # one day alone is a bar, not a block
     label = "; ".join(f"{d.isoformat()}: {n}" for d, n in sorted(counts.items()))
     parts = [
         Markup(

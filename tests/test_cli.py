@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from crawler.app.cli import cli
 from crawler.core.items import Article, FetchResult, Verdict
 from storage.archive import record_fetch
 from storage.db import make_engine, make_sessionmaker, upgrade
+from tests.helpers import spawn, wait_for
 
 SEED = Path(__file__).parent / "fixtures" / "pages" / "seed_rfi.html"
 
@@ -197,3 +199,19 @@ def test_demo_archives_articles_and_reports_dead_pages(tmp_path: Path) -> None:
     for verdict in ("not_found", "gone", "soft_404", "redirect_home"):
         assert verdict in out
     assert "Try next" in out and (tmp_path / "morgue-demo.db").exists()
+
+    # the demo ends with the command that opens its archive in the browser interface: it works
+    command = next(line.strip() for line in out.splitlines() if line.strip().endswith(" serve"))
+    assert out.rstrip().splitlines()[-2].strip() == command == "morgue --db sqlite:///morgue-demo.db serve"
+    serve = spawn(*command.split()[1:], "--port", "0", cwd=tmp_path)
+    try:
+        banner = wait_for(lambda: "http://" in serve.out_path.read_text("utf-8") and serve.out_path.read_text("utf-8"),
+                          timeout=60, what="morgue serve listening")  # fmt: skip
+        base = banner.split("http://", 1)[1].split("/", 1)[0]
+        with urllib.request.urlopen(f"http://{base}/?q=coalition", timeout=10) as response:
+            page = response.read().decode("utf-8")
+        assert "Irak: la coalition va envoyer 1500 soldats" in page and "<mark>" in page
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    finally:
+        serve.terminate()
+        serve.wait(timeout=20)

@@ -23,7 +23,7 @@ from storage.queries import ArticleFilter, find_articles
 def demo(state: State, keep: bool) -> None:
     """Serve a bundled sample news site on 127.0.0.1, crawl it into SQLite, show the result.
 
-    Example: morgue demo  (then: morgue --db sqlite:///morgue-demo.db query)
+    Example: morgue demo  (then: morgue --db sqlite:///morgue-demo.db serve)
     """
     from crawler.demo import DEMO_DB, DEMO_SITE, demo_source
     from crawler.demo.server import SiteServer
@@ -71,3 +71,5 @@ def demo(state: State, keep: bool) -> None:
         f"  morgue --db {db} export --format csv --out demo.csv\n"
         "  cp examples/morgue.toml morgue.toml   # then edit the sources and run: morgue init && morgue crawl"
     )
+    click.echo(f"\nOpen the archive in your browser (search, versions, removals, feeds):\n  morgue --db {db} serve")
+    click.echo("  # then visit http://127.0.0.1:8080/")

@@ -49,7 +49,7 @@ def report() -> None:
 @since_option("Removed")
 @until_option("Removed")
 @SOURCES
-@format_option(("table", "json", "csv", "html"))
+@format_option(("table", "json", "csv", "html", "atom"))
 @OUT
 @pass_state
 def report_removed(
@@ -58,6 +58,7 @@ def report_removed(
     """Confirmed removals: counts per site and reason, and the list with evidence.
 
     Example: morgue report removed --since 2025-01-01 --format html > removed.html
+    (--format atom: the feed `morgue serve` publishes at /feeds/removed.atom)
     """
     from storage.reports import removed_report
 
@@ -65,11 +66,15 @@ def report_removed(
     with state.session_factory()() as session:
         result = removed_report(session, since=since_dt, until=parse_datetime(until, "--until"), sources=sources)
     with output(out) as stream:
-        _print_removed(result, fmt, since_dt, stream)
+        _print_removed(result, fmt, since_dt, stream, sources)
 
 
-def _print_removed(result: Any, fmt: str, since_dt: datetime | None, stream: TextIO) -> None:
-    if fmt == "html":
+def _print_removed(result: Any, fmt: str, since_dt: datetime | None, stream: TextIO, sources: tuple[str, ...]) -> None:
+    if fmt == "atom":
+        from crawler.app.feeds import removed_feed
+
+        click.echo(removed_feed(result.items, now=datetime.now(UTC), sources=sources), file=stream, nl=False)
+    elif fmt == "html":
         from crawler.app.report_html import render_removed_html
 
         click.echo(render_removed_html(result, generated_at=datetime.now(UTC), since=since_dt), file=stream)
@@ -90,7 +95,7 @@ def _print_removed(result: Any, fmt: str, since_dt: datetime | None, stream: Tex
 @until_option("Changed (the archive as it stood)")
 @SOURCES
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many articles.")
-@format_option(("table", "json", "csv"))
+@format_option(("table", "json", "csv", "atom"))
 @OUT
 @pass_state
 def report_changed(
@@ -117,7 +122,11 @@ def report_changed(
             limit=limit,
         )
     with output(out) as stream:
-        if fmt == "json":
+        if fmt == "atom":
+            from crawler.app.feeds import changed_feed
+
+            click.echo(changed_feed(items, now=datetime.now(UTC), sources=sources), file=stream, nl=False)
+        elif fmt == "json":
             click.echo(json.dumps(to_jsonable(items), ensure_ascii=False, indent=2), file=stream)
         elif fmt == "csv":
             columns = (*CHANGED_COLUMNS, "from_version", "to_version", "canonical_url")

@@ -21,7 +21,8 @@ liveness classifies them) while redirects keep working. morgue's own settings:
   (:class:`crawler.core.addresses.AddressPolicy`, set by ``crawler.app.runner`` from the sources; none
   when unset), enforced by the resolver and :mod:`crawler.components.addresses`.
 - ``MORGUE_ROBOTS_RETRY``: seconds a host whose robots.txt answered 5xx (or nothing) stays disallowed
-  before robots.txt is asked again (:mod:`crawler.components.robots`).
+  before robots.txt is asked again (:mod:`crawler.components.robots`; default 300, also from the
+  environment variable).
 """
 
 import json
@@ -85,6 +86,6 @@ FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_DNS_RESOLVER = "crawler.components.dns.MorgueResolver"
 MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")
 MORGUE_ADDRESS_POLICY = None  # no private address allowed unless the runner sets the sources' policy
-MORGUE_ROBOTS_RETRY = 300.0
+MORGUE_ROBOTS_RETRY = float(os.environ.get("MORGUE_ROBOTS_RETRY") or 300)
 MORGUE_OFFLOAD_AFTER = int(os.environ.get("MORGUE_OFFLOAD_AFTER") or 48)
 MORGUE_OFFLOAD_BUSY = float(os.environ.get("MORGUE_OFFLOAD_BUSY") or 0.5)

@@ -31,10 +31,11 @@ def servers() -> Iterator[tuple[RouteServer, RouteServer]]:
             "/": (200, HTML, '<a href="/news/pinned-1">pinned</a>'),
             "/news/pinned-1": (200, HTML, page("Une nouvelle du site épinglé")),
             "/local/": (200, HTML, '<a href="/news/local-1">a</a> <a href="/news/to-loopback">b</a> '
-                                   '<a href="/news/to-name">c</a>'),
+                                   '<a href="/news/to-name">c</a> <a href="/news/out-of-scope">d</a>'),
             "/news/local-1": (200, HTML, page("Une nouvelle locale")),
             "/news/to-loopback": (302, {"Location": f"{offsite.base_url}/secret"}, ""),
             "/news/to-name": (302, {"Location": f"http://inside.example:{offsite.port}/secret"}, ""),
+            "/news/out-of-scope": (302, {"Location": f"http://elsewhere.example:{offsite.port}/secret"}, ""),
         })  # fmt: skip
         yield site, offsite
 
@@ -62,8 +63,9 @@ article_pattern = "/news/"
     return path
 
 
-def _env(offsite: RouteServer) -> dict[str, str]:
-    return {"MORGUE_HOSTS": json.dumps({"news.example": "127.0.0.1", "inside.example": "127.0.0.2"})}
+def _env() -> dict[str, str]:
+    pins = {"news.example": "127.0.0.1", "inside.example": "127.0.0.2", "elsewhere.example": "127.0.0.2"}
+    return {"MORGUE_HOSTS": json.dumps(pins)}
 
 
 def _fetches(db: str, url: str) -> list[dict[str, Any]]:
@@ -87,7 +89,7 @@ def test_private_addresses_are_refused_unless_the_configuration_names_them(
     site.hits.clear()
     site.hosts.clear()
     config = _config(tmp_path / "strict.toml", site, opt_in=False)
-    result = morgue("--config", str(config), "--db", db, "crawl", cwd=tmp_path, env=_env(offsite))
+    result = morgue("--config", str(config), "--db", db, "crawl", cwd=tmp_path, env=_env())
     assert result.returncode == 0, result.stderr
     assert not any(host.startswith("news.example") for host in site.hosts)  # not even its robots.txt
     [listing] = _fetches(db, f"{pinned}/")
@@ -103,6 +105,8 @@ def test_private_addresses_are_refused_unless_the_configuration_names_them(
     [to_name] = _fetches(db, f"{site.base_url}/news/to-name")
     assert (to_name["verdict"], to_name["reasons"]) == ("blocked", ["address:private"])
     assert "inside.example resolves to 127.0.0.2" in to_name["error"]
+    [out_of_scope] = _fetches(db, f"{site.base_url}/news/out-of-scope")  # a name outside allowed_domains: scope
+    assert (out_of_scope["verdict"], out_of_scope["reasons"]) == ("blocked", ["redirect:out-of-scope"])
     assert dict(offsite.hits) == {}  # 127.0.0.2 never contacted
     articles = {a["canonical_url"] for a in rows(engine, models.Article)}
     assert articles == {f"{site.base_url}/news/local-1"}  # the crawl went on with the allowed URLs
@@ -110,7 +114,7 @@ def test_private_addresses_are_refused_unless_the_configuration_names_them(
 
     # with allow_private_addresses = true on its source, news.example is crawled; 127.0.0.2 still never is
     config = _config(tmp_path / "opt-in.toml", site, opt_in=True)
-    result = morgue("--config", str(config), "--db", db, "crawl", cwd=tmp_path, env=_env(offsite))
+    result = morgue("--config", str(config), "--db", db, "crawl", cwd=tmp_path, env=_env())
     assert result.returncode == 0, result.stderr
     assert any(host.startswith("news.example") for host in site.hosts)
     articles = {a["canonical_url"] for a in rows(engine, models.Article)}
@@ -121,7 +125,7 @@ def test_private_addresses_are_refused_unless_the_configuration_names_them(
     # a re-check without the opt-in: the refusal is a neutral observation, the other article is checked
     site.hosts.clear()
     result = morgue("--config", str(tmp_path / "strict.toml"), "--db", db, "recheck", "--all",
-                    cwd=tmp_path, env=_env(offsite))  # fmt: skip
+                    cwd=tmp_path, env=_env())  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert not any(host.startswith("news.example") for host in site.hosts)  # neither the probe nor the page
     recheck = _fetches(db, f"{pinned}/news/pinned-1")[-1]

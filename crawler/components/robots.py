@@ -12,10 +12,10 @@ priority 100, the same place). What robots.txt answers decides for every request
   robots.txt answers again: it is asked again once ``MORGUE_ROBOTS_RETRY`` seconds (default 300) have
   passed since the failed answer, at the next request for that host.
 - a failed DNS lookup (no such name, a DNS server failure), or the host's address refused by the
-  address policy (:mod:`crawler.components.addresses`): no decision is kept. No connection can be made to a host without
-  an address, so nothing is sent against the site's rules; the page's own request fails the same way
-  and is recorded with its precise reason (``net:nxdomain``, ``address:private``...), and robots.txt
-  is asked again for the next request.
+  address policy (:mod:`crawler.components.addresses`): no rules. No connection can be made to a
+  host without an address, so nothing is sent against the site's rules; the page's own request fails
+  the same way and is recorded with its precise reason (``net:nxdomain``, ``address:private``...).
+  robots.txt is asked again after ``MORGUE_ROBOTS_RETRY`` seconds, in case the host came back.
 """
 
 from __future__ import annotations
@@ -45,11 +45,10 @@ class RobotsUnreachable(IgnoreRequest):
 
 
 class _Unreachable:
-    """The decision "complete disallow" for a host, until ``retry_at`` (monotonic seconds)."""
+    """The decision "complete disallow" for a host (until robots.txt is asked again)."""
 
-    def __init__(self, why: str, retry_at: float) -> None:
+    def __init__(self, why: str) -> None:
         self.why = why
-        self.retry_at = retry_at
 
 
 class RobotsMiddleware:
@@ -67,6 +66,7 @@ class RobotsMiddleware:
         build_from_crawler(self.parser_class, crawler, b"")  # fails now if the parser's library is missing
         # netloc -> parser | None (allow all) | _Unreachable | Deferred while robots.txt is being fetched
         self.decisions: dict[str, Any] = {}
+        self.ask_again: dict[str, float] = {}  # netloc -> when (monotonic) to ask a robots.txt that did not answer
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RobotsMiddleware:
@@ -87,23 +87,22 @@ class RobotsMiddleware:
             raise IgnoreRequest("Forbidden by robots.txt")
 
     async def decision(self, request: Request) -> Any:
+        """The parser of the host's robots.txt, None (allow all) or :class:`_Unreachable` (disallow all)."""
         url = urlparse_cached(request)
         netloc = url.netloc
-        known = self.decisions.get(netloc)
-        if isinstance(known, _Unreachable) and time.monotonic() >= known.retry_at:
-            del self.decisions[netloc]  # time to ask again
+        if netloc in self.ask_again and time.monotonic() >= self.ask_again[netloc]:
+            del self.decisions[netloc], self.ask_again[netloc]  # time to ask again
         if netloc not in self.decisions:
             fetching: Deferred[Any] = Deferred()
             self.decisions[netloc] = fetching
             try:
-                decision, keep = await self._fetch(f"{url.scheme}://{netloc}/robots.txt")
+                decision, lasting = await self._fetch(f"{url.scheme}://{netloc}/robots.txt")
             except Exception as exc:  # the requests waiting for it must not hang
                 logger.exception("robots.txt of %s: cannot decide: complete disallow", netloc)
-                decision, keep = _Unreachable(f"robots.txt unreadable: {exc}"[:500], self._retry_at()), True
-            if keep:
-                self.decisions[netloc] = decision
-            else:
-                del self.decisions[netloc]
+                decision, lasting = _Unreachable(f"robots.txt unreadable: {exc}"[:500]), False
+            self.decisions[netloc] = decision
+            if not lasting:
+                self.ask_again[netloc] = time.monotonic() + self.retry_after
             fetching.callback(decision)  # the requests that waited for it
             return decision
         known = self.decisions[netloc]
@@ -114,7 +113,7 @@ class RobotsMiddleware:
         return known
 
     async def _fetch(self, robots_url: str) -> tuple[Any, bool]:
-        """(the decision, whether to keep it for the next requests to the host)."""
+        """(the decision, whether it lasts the whole run: not when robots.txt did not answer)."""
         stats = self.crawler.stats
         request = Request(
             robots_url, priority=self.DOWNLOAD_PRIORITY, meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK
@@ -129,15 +128,12 @@ class RobotsMiddleware:
             if name in DNS_FAILURES or refused_host == urlparse_cached(request).hostname:
                 return None, False  # the host itself cannot be reached: the page's own request says why
             logger.warning("robots.txt %s unreachable (%s: %s): complete disallow", robots_url, name, exc)
-            return _Unreachable(f"robots.txt unreachable: {name}: {exc}"[:500], self._retry_at()), True
+            return _Unreachable(f"robots.txt unreachable: {name}: {exc}"[:500]), False
         stats.inc_value("robotstxt/response_count")
         stats.inc_value(f"robotstxt/response_status_count/{response.status}")
         if response.status >= 500 or response.status == 429:
             logger.warning("robots.txt %s answered %d: complete disallow", robots_url, response.status)
-            return _Unreachable(f"robots.txt answered {response.status}", self._retry_at()), True
+            return _Unreachable(f"robots.txt answered {response.status}"), False
         if response.status >= 400:
             return None, True
         return build_from_crawler(self.parser_class, self.crawler, response.body), True
-
-    def _retry_at(self) -> float:
-        return time.monotonic() + self.retry_after

@@ -19,7 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler.app.runner import recheck_scope
 from crawler.components.addresses import AddressMiddleware, AddressRefused, ResolverRefusalMiddleware
-from crawler.components.dns import MorgueResolver, failure_reason, refusal
+from crawler.components.dns import MorgueResolver, failure_reason, proxy_hosts, refusal
 from crawler.components.robots import RobotsUnreachable
 from crawler.config import ConfigError, address_policy, parse_config
 from crawler.core.addresses import AddressPolicy, is_private
@@ -122,6 +122,16 @@ def test_the_resolver_checks_every_answer_it_gives() -> None:
     assert failure_reason("news.example") is None
     resolver.hosts["news.example"] = "127.0.0.1"
     assert isinstance(_answer(resolver, "news.example"), Failure)
+
+
+def test_a_proxy_named_in_the_environment_may_be_private(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("http_proxy", "http://10.0.0.3:3128")
+    monkeypatch.setenv("no_proxy", "localhost")
+    assert "10.0.0.3" in proxy_hosts() and "localhost" not in proxy_hosts()
+    crawler = get_crawler(settings_dict={"MORGUE_ADDRESS_POLICY": AddressPolicy(), "MORGUE_HOSTS": {}})
+    resolver = MorgueResolver.from_crawler(crawler, None)
+    assert _answer(resolver, "10.0.0.3") == "10.0.0.3"  # Scrapy connects to the proxy instead of the site
+    assert isinstance(_answer(resolver, "10.0.0.4"), Failure)
 
 
 def test_a_literal_private_address_is_refused_before_anything_is_sent() -> None:

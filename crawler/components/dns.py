@@ -14,7 +14,8 @@ does not permit for that host name fails the lookup (reason ``address-private``,
 :data:`REFUSALS`). Every connection Scrapy's downloader makes goes through this resolver, literal IP
 addresses included (Twisted's ``HostnameEndpoint`` asks the reactor's resolver for every host, and
 connects to exactly the addresses it returned), so what is checked is what is connected to: there is
-no second lookup that DNS could answer differently.
+no second lookup that DNS could answer differently. The hosts of the proxies in the environment
+(``http_proxy``, ``https_proxy``), which Scrapy connects to instead of the site, are allowed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies
 
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet import defer
@@ -34,6 +37,12 @@ from crawler.core.addresses import AddressPolicy, parse_address
 FAILURES: dict[str, str] = {}  # host -> "nxdomain" | "servfail" | "address-private", for the latest failed lookup
 REFUSALS: dict[str, str] = {}  # host -> why its address was refused, for the latest refused lookup
 NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def proxy_hosts() -> list[str]:
+    """The hosts of the proxies in the environment (``http_proxy``...), which Scrapy connects to instead:
+    named by the operator, they may be private (a proxy on the local network)."""
+    return [urlsplit(url).hostname or "" for scheme, url in getproxies().items() if scheme != "no"]
 
 
 def why_unresolved(name: str) -> str:
@@ -64,13 +73,10 @@ class MorgueResolver(CachingThreadedResolver):
     def from_crawler(cls, crawler: Any, reactor: Any) -> MorgueResolver:
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
-        return cls(
-            reactor,
-            cache_size,
-            settings.getfloat("DNS_TIMEOUT"),
-            settings.getdict("MORGUE_HOSTS"),
-            settings.get("MORGUE_ADDRESS_POLICY"),
-        )
+        policy = settings.get("MORGUE_ADDRESS_POLICY") or AddressPolicy()
+        if settings.getbool("HTTPPROXY_ENABLED"):
+            policy = policy.allowing(proxy_hosts())
+        return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"), settings.getdict("MORGUE_HOSTS"), policy)
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:  # noqa: N802 - Twisted API
         mapped = self.hosts.get(name.lower())

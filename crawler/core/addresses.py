@@ -88,6 +88,13 @@ class AddressPolicy:
                     names.add(host)
         return cls(literals=frozenset(literals), names=tuple(sorted(names)))
 
+    def allowing(self, hosts: Iterable[str]) -> AddressPolicy:
+        """This policy, also allowing ``hosts`` (literal addresses, or names that may resolve privately)."""
+        extra = AddressPolicy.of([(hosts, True)])
+        return AddressPolicy(
+            literals=self.literals | extra.literals, names=tuple(sorted({*self.names, *extra.names}))
+        )
+
     def permits(self, host: str, address: str) -> bool:
         """May morgue connect to ``address``, which ``host`` (as written in the URL) resolved to?"""
         if not is_private(address):

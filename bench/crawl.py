@@ -146,6 +146,7 @@ feeds = ["{BASE}/rss.xml"]
 sitemaps = ["{BASE}/sitemap.xml"]
 allowed_domains = ["{HOST}"]
 article_pattern = "/\\\\d{{8}}-"
+allow_private_addresses = true  # {HOST} is pinned to 127.0.0.1 (MORGUE_HOSTS)
 """,
         "utf-8",
     )

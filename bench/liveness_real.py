@@ -267,7 +267,8 @@ def write_config(work: Path, cases: list[Case], port: int) -> Path:
         "processes = 1\n\n"
         f'[liveness]\nconfirmations = {ROUNDS}\nconfirm_interval = "0s"\n\n'
         f'[[sources]]\nname = "real"\nsitemaps = ["http://{SITEMAP_HOST}:{port}/sitemap.xml"]\n'
-        f"allowed_domains = {json.dumps(domains)}\n",
+        f"allowed_domains = {json.dumps(domains)}\n"
+        "allow_private_addresses = true\n",  # the hosts are pinned to 127.0.0.1 (MORGUE_HOSTS)
         encoding="utf-8",
     )
     return config

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.core.addresses import AddressPolicy
 from crawler.core.lifecycle import Policy
 
 DEFAULT_DATABASE_URL = "sqlite:///morgue.db"
@@ -35,7 +36,7 @@ LIVENESS_KEYS = {
 DURATION_RE = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 SOURCE_KEYS = {
     "name", "start_urls", "feeds", "sitemaps", "allowed_domains", "article_pattern", "schedule", "overrides",
-    "max_articles",
+    "max_articles", "allow_private_addresses",
 }  # fmt: skip
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -56,11 +57,19 @@ class Source:
     # per-field extraction selectors, validated: (("title", "css:h1.headline"), ("body", "xpath://..."))
     overrides: tuple[tuple[str, str], ...] = ()
     max_articles: int | None = None  # article requests per crawl at most (None: no limit)
+    # connect to private addresses (loopback, RFC 1918, link-local...) that this source's host names resolve to
+    allow_private_addresses: bool = False
 
     @property
     def override_map(self) -> dict[str, str]:
         """``overrides`` as the mapping :func:`crawler.page.extract.extract_article` takes."""
         return dict(self.overrides)
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The hosts this source names: its ``allowed_domains`` and the hosts of its own URLs."""
+        urls = (*self.start_urls, *self.feeds, *self.sitemaps)
+        return tuple(dict.fromkeys((*self.allowed_domains, *(urlsplit(u).hostname or "" for u in urls))))
 
     def is_article_url(self, url: str) -> bool:
         """True if ``url`` looks like an article of this source (pattern, if any, matches)."""
@@ -313,6 +322,9 @@ def _parse_source(raw: Any, where: str) -> Source:
     if max_articles is not None and (not isinstance(max_articles, int) or isinstance(max_articles, bool)
                                      or max_articles < 1):
         raise ConfigError(f"{where}.max_articles: expected a whole number >= 1 (got {max_articles!r})")
+    allow_private = raw.get("allow_private_addresses", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"{where}.allow_private_addresses: expected true or false (got {allow_private!r})")
     return Source(
         name=name,
         schedule=schedule,
@@ -323,7 +335,13 @@ def _parse_source(raw: Any, where: str) -> Source:
         article_pattern=pattern,
         overrides=tuple((key, value.strip()) for key, value in overrides.items()),
         max_articles=max_articles,
+        allow_private_addresses=allow_private,
     )
+
+
+def address_policy(sources: tuple[Source, ...] | list[Source]) -> AddressPolicy:
+    """What private addresses ``sources`` allow (:mod:`crawler.core.addresses`)."""
+    return AddressPolicy.of((s.hosts, s.allow_private_addresses) for s in sources)
 
 
 def load_config(path: str | Path | None = None, *, env: dict[str, str] | None = None) -> Config:

@@ -17,6 +17,12 @@ liveness classifies them) while redirects keep working. morgue's own settings:
   transaction at most (default 64). See :mod:`crawler.components.offload` and :mod:`storage.writer`.
 - ``MORGUE_HOSTS``: host name -> IP address or "nxdomain", like curl's --resolve; from the
   environment variable of the same name (JSON), e.g. ``{"news.example": "127.0.0.1"}``.
+- ``MORGUE_ADDRESS_POLICY``: the private addresses the configuration allows
+  (:class:`crawler.core.addresses.AddressPolicy`, set by ``crawler.app.runner`` from the sources; none
+  when unset), enforced by the resolver and :mod:`crawler.components.addresses`.
+- ``MORGUE_ROBOTS_RETRY``: seconds a host whose robots.txt answered 5xx (or nothing) stays disallowed
+  before robots.txt is asked again (:mod:`crawler.components.robots`; default 300, also from the
+  environment variable).
 """
 
 import json
@@ -51,10 +57,15 @@ TELNETCONSOLE_ENABLED = False
 DNS_TIMEOUT = 10
 
 ITEM_PIPELINES = {"crawler.components.pipelines.ArchivePipeline": 300}
-# scope first (before robots.txt is fetched for a redirect's host); the WARC writer next to the downloader
-# sees every response as sent (before redirects, before decompression); crawler.components.guards explains the others
+# the address policy and the scope first (before robots.txt is fetched for a redirect's host); robots.txt as
+# RFC 9309 says (a 5xx is "disallow", not "allow"); the WARC writer next to the downloader sees every response
+# as sent (before redirects, before decompression); crawler.components.guards explains the others
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.components.addresses.AddressMiddleware": 40,
     "crawler.components.guards.ScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.components.robots.RobotsMiddleware": 100,
+    "crawler.components.addresses.ResolverRefusalMiddleware": 560,  # before the retry middleware (550) sees it
     "crawler.components.guards.SizeLimitMiddleware": 900,
     "crawler.components.warc.WarcMiddleware": 950,
 }
@@ -74,5 +85,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 TWISTED_DNS_RESOLVER = "crawler.components.dns.MorgueResolver"
 MORGUE_HOSTS = json.loads(os.environ.get("MORGUE_HOSTS") or "{}")
+MORGUE_ADDRESS_POLICY = None  # no private address allowed unless the runner sets the sources' policy
+MORGUE_ROBOTS_RETRY = float(os.environ.get("MORGUE_ROBOTS_RETRY") or 300)
 MORGUE_OFFLOAD_AFTER = int(os.environ.get("MORGUE_OFFLOAD_AFTER") or 48)
 MORGUE_OFFLOAD_BUSY = float(os.environ.get("MORGUE_OFFLOAD_BUSY") or 0.5)

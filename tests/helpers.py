@@ -247,3 +247,53 @@ class HostileCrawl:
         found = [v for v in self.versions if self.path(v["url"]).split("?")[0] == path]
         assert len(found) <= 1, path
         return found[0] if found else None
+
+
+Route = tuple[int, dict[str, str], str]  # status, headers, body
+
+
+class RouteServer:
+    """A real HTTP server on a loopback address answering fixed routes (path -> status, headers, body;
+    404 otherwise); ``routes`` may be changed while it runs. ``hits`` counts requests per path,
+    ``hosts`` per Host header (which name a request was made for)."""
+
+    def __init__(self, host: str = "127.0.0.1", routes: dict[str, Route] | None = None) -> None:
+        from collections import Counter
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.routes: dict[str, Route] = dict(routes or {})
+        self.hits: Counter[str] = Counter()
+        self.hosts: Counter[str] = Counter()  # Host headers of the requests
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                server.hits[path] += 1
+                server.hosts[self.headers.get("Host", "")] += 1
+                status, headers, body = server.routes.get(path, (404, {}, "not found"))
+                data = body.encode("utf-8")
+                self.send_response(status)
+                headers = {"Content-Type": "text/html; charset=utf-8", **headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.base_url = f"http://{host}:{self.port}"
+
+    def __enter__(self) -> RouteServer:
+        import threading
+
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -27,7 +27,8 @@ from scrapy.settings import Settings
 from sqlalchemy.exc import OperationalError
 
 from crawler.components.distributed import Keys, scrapy_settings
-from crawler.config import Source
+from crawler.config import Source, address_policy
+from crawler.core.addresses import AddressPolicy
 from crawler.core.lifecycle import Policy
 from crawler.spiders.news import Archived, NewsSpider
 from crawler.spiders.recheck import RecheckSpider, Target
@@ -51,12 +52,17 @@ class RunSummary:
 
 
 def crawl_settings(
-    database_url: str, run_id: int | None, policy: Policy, overrides: dict[str, Any] | None = None
+    database_url: str,
+    run_id: int | None,
+    policy: Policy,
+    overrides: dict[str, Any] | None = None,
+    addresses: AddressPolicy | None = None,
 ) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("MORGUE_DATABASE_URL", database_url, priority="cmdline")
     settings.set("MORGUE_POLICY", policy, priority="cmdline")
+    settings.set("MORGUE_ADDRESS_POLICY", addresses or AddressPolicy(), priority="cmdline")
     if run_id is not None:
         settings.set("MORGUE_RUN_ID", run_id, priority="cmdline")
     for key, value in (overrides or {}).items():
@@ -83,6 +89,7 @@ def _run(
     spider_kwargs: dict[str, Any] | Any,
     kind: str,
     policy: Policy,
+    addresses: AddressPolicy,
     overrides: dict[str, Any] | None,
     command: str | None,
     exclusive: bool = True,
@@ -112,7 +119,7 @@ def _run(
             lock.start_heartbeat()
         status, message, stats, reason = "failed", None, {}, "unknown"
         try:
-            process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides))
+            process = CrawlerProcess(crawl_settings(database_url, run_id, policy, overrides, addresses))
             crawler = process.create_crawler(spider)
             if lock is not None:
                 lock.on_lost = lambda _why: _stop_crawl(crawler)
@@ -191,6 +198,7 @@ def run_crawl(
         spider_kwargs=_news_kwargs(sources, incremental),
         kind=kind,
         policy=policy or Policy(),
+        addresses=address_policy(sources),
         overrides=overrides,
         command=command,
     )
@@ -240,10 +248,21 @@ def run_worker(
         spider_kwargs=_news_kwargs(sources, incremental),
         kind=kind,
         policy=policy or Policy(),
+        addresses=address_policy(sources),
         overrides={**scrapy_settings(redis_url, keys, idle_timeout), **(overrides or {})},
         command=command,
         exclusive=False,
     )
+
+
+def recheck_scope(
+    scopes: dict[str, tuple[str, ...]] | None, config_sources: tuple[Source, ...] | None
+) -> tuple[dict[str, tuple[str, ...]], AddressPolicy]:
+    """The scopes and the address policy of a re-check: from the configuration's sources when given,
+    else from ``scopes`` (source name -> allowed domains), whose literal addresses are then all it allows."""
+    if config_sources is not None:
+        return {s.name: s.allowed_domains for s in config_sources}, address_policy(config_sources)
+    return dict(scopes or {}), AddressPolicy.of((domains, False) for domains in (scopes or {}).values())
 
 
 def run_recheck(
@@ -256,10 +275,15 @@ def run_recheck(
     overrides: dict[str, Any] | None = None,
     command: str | None = None,
     scopes: dict[str, tuple[str, ...]] | None = None,
+    config_sources: tuple[Source, ...] | None = None,
 ) -> RunSummary:
     """Re-check what is due (or ``everything``) and advance each article's removal state.
 
-    ``scopes`` (source name -> allowed domains): redirects out of them are not followed."""
+    ``config_sources`` (every source of the configuration) give the scopes (source name -> allowed
+    domains: redirects out of them are not followed) and the private addresses allowed
+    (``allow_private_addresses``, literal addresses the sources name). Without them, ``scopes`` is used,
+    and only the literal addresses in its domains are allowed."""
+    scopes, addresses = recheck_scope(scopes, config_sources)
 
     def targets(session: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
@@ -288,6 +312,7 @@ def run_recheck(
         spider_kwargs=targets,
         kind="recheck",
         policy=policy or Policy(),
+        addresses=addresses,
         overrides=overrides,
         command=command,
     )

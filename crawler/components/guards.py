@@ -9,8 +9,8 @@ redirected request is never sent, not even its robots.txt: the request's errback
 ``redirect:url-too-long`` (a neutral verdict: never evidence of removal). Scope is by host
 name: a subdomain of an allowed domain is in scope, and so is the requested URL's own host
 with or without ``www.`` (a site moving from ``www.x.org`` to ``x.org``); the port is not
-part of it. Hosts are compared as names: a name that resolves to another address (DNS
-rebinding) is not detected.
+part of it. Hosts are compared as names; where a name leads (a private address, DNS rebinding) is
+the address policy's business (:mod:`crawler.components.addresses`, checked before the scope).
 
 :class:`SizeLimitMiddleware` (priority 900) makes ``DOWNLOAD_MAXSIZE`` visible. When a body
 without a Content-Length passes the limit, Scrapy cancels the download and reports a bare

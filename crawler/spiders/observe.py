@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.components.dns import failure_reason
-from crawler.components.guards import RefusedRedirect
-from crawler.core.items import FetchResult, Probe
+from crawler.components.dns import failure_reason, refusal
+from crawler.core.addresses import REFUSED_REASON
+from crawler.core.items import FetchResult, Probe, Verdict
 from crawler.core.urls import canonicalize
 from crawler.page.extract import extract_article
 from crawler.page.liveness import Observation, classify, page_signals
@@ -38,6 +38,12 @@ FAILURE_KINDS = {
     "DownloadCancelledError": "cancelled",
     "SSLError": "tls",
     "Error": "tls",  # OpenSSL.SSL.Error
+}
+# failures that say nothing about the article: neither a removal nor a site failure of the kind liveness
+# classifies (the address policy refused the connection; robots.txt is unreachable, RFC 9309: disallow)
+NEUTRAL_FAILURES = {
+    "address-private": (Verdict.BLOCKED, REFUSED_REASON),
+    "robots-unreachable": (Verdict.TRANSIENT, "robots:unreachable"),
 }
 # what an empty exception message means
 FAILURE_DETAILS = {
@@ -119,29 +125,42 @@ def failure_result(
     url: str, failure: Failure, *, source: str, kind: str, now: datetime, redirect_chain: tuple[str, ...] = ()
 ) -> FetchResult:
     name = failure_kind(failure.value)
-    if name == "dns":
-        name = {"nxdomain": "nxdomain"}.get(failure_reason(urlsplit(url).hostname or "") or "", "dns")
+    host = urlsplit(url).hostname or ""
+    if name == "dns":  # the resolver (crawler.components.dns) kept why the lookup failed
+        why = failure_reason(host) or ""
+        name = why if why in ("nxdomain", "address-private") else "dns"
     hops = [canonicalize(u) for u in (*redirect_chain, url)]
     if name == "redirect-loop" and len(set(hops)) == len(hops):  # no URL came back: a long chain, not a loop
         name = "too-many-redirects"
     detail = str(failure.value) or FAILURE_DETAILS.get(name, type(failure.value).__name__)
-    verdict = classify(Observation(url=url, status=None, error=name))
+    if name == "address-private" and failure_kind(failure.value) == "dns":
+        detail = refusal(host) or detail  # the endpoint's error only says the lookup gave nothing
+    if name in NEUTRAL_FAILURES:
+        verdict, reasons = NEUTRAL_FAILURES[name][0], NEUTRAL_FAILURES[name][1:]
+    else:
+        classified = classify(Observation(url=url, status=None, error=name))
+        verdict, reasons = classified.verdict, classified.reasons
     return FetchResult(
         url=redirect_chain[0] if redirect_chain else url,
         source=source,
         kind=kind,
         fetched_at=now,
-        verdict=verdict.verdict,
-        reasons=verdict.reasons,
+        verdict=verdict,
+        reasons=reasons,
         redirect_chain=redirect_chain,
         error=f"{name}: {detail}"[:2000],
     )
 
 
 def error_result(failure: Failure, *, stats: Any, now: datetime) -> FetchResult | None:
-    """The observation of a request that got no response; None when robots.txt forbade it (never fetched)."""
+    """The observation of a request that got no response; None when robots.txt forbade it (never fetched).
+
+    A request that robots.txt could not decide on (5xx, unreachable: :mod:`crawler.components.robots`) is
+    recorded, ``transient``: the site is not answering as it should, which says nothing about the article.
+    """
     request = failure.request  # type: ignore[attr-defined]
-    if "robots.txt" in str(failure.value) and not isinstance(failure.value, RefusedRedirect):
+    named = getattr(failure.value, "morgue_kind", None) is not None  # morgue's own refusals name themselves
+    if "robots.txt" in str(failure.value) and not named:
         stats.inc_value("morgue/robots_forbidden")
         return None
     stats.inc_value(f"morgue/fetch_errors/{type(failure.value).__name__}")

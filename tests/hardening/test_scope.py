@@ -1,7 +1,9 @@
 """Scope and SSRF: a link or a redirect to a host outside the source's allowed_domains is never
 fetched (not even its robots.txt). Refused redirects are recorded as ``blocked`` with the reason
 ``redirect:out-of-scope``. The host that no source allows is 127.0.0.2, a second loopback server
-whose hit counter must stay empty."""
+whose hit counter must stay empty: as a literal private address that no source names, a redirect to
+it is refused by the address policy first (reason ``address:private``, checked before the scope;
+tests/test_address_policy_crawl.py has a redirect to a host *name* out of scope)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from tests.helpers import HostileCrawl, morgue, rows
 
 def test_a_redirect_to_a_host_outside_allowed_domains_is_refused_and_recorded(hostile: HostileCrawl) -> None:
     fetch = hostile.fetch("/news/20250113-offsite-redirect")
-    assert (fetch["verdict"], fetch["reasons"], fetch["status"]) == ("blocked", ["redirect:out-of-scope"], None)
-    assert fetch["error"] == f"out-of-scope: redirect to {hostile.offsite.base_url}/secret (allowed_domains: 127.0.0.1)"
+    assert (fetch["verdict"], fetch["reasons"], fetch["status"]) == ("blocked", ["address:private"], None)
+    assert fetch["error"] == "address-private: 127.0.0.2 is a private address that no source names " \
+        "(name it in start_urls, feeds, sitemaps or allowed_domains)"
     assert hostile.version("/news/20250113-offsite-redirect") is None
     assert dict(hostile.offsite.hits) == {}  # neither the page nor its robots.txt
 
@@ -87,7 +90,7 @@ def test_a_recheck_refuses_an_out_of_scope_redirect_too(tmp_path: Path, offsite:
         result = morgue("--config", str(config), "--db", db, "recheck", "--all", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     fetch = rows(engine, models.Fetch)[-1]
-    assert (fetch["verdict"], fetch["reasons"]) == ("blocked", ["redirect:out-of-scope"])
+    assert (fetch["verdict"], fetch["reasons"]) == ("blocked", ["address:private"])  # the address policy first
     article = rows(engine, models.Article)[0]
     assert (article["status"], article["removed_at"], article["streak"]) == ("blocked", None, 0)  # not evidence
     assert dict(offsite.hits) == {}

@@ -255,14 +255,10 @@ def run_worker(
     )
 
 
-def recheck_scope(
-    scopes: dict[str, tuple[str, ...]] | None, config_sources: tuple[Source, ...] | None
-) -> tuple[dict[str, tuple[str, ...]], AddressPolicy]:
-    """The scopes and the address policy of a re-check: from the configuration's sources when given,
-    else from ``scopes`` (source name -> allowed domains), whose literal addresses are then all it allows."""
-    if config_sources is not None:
-        return {s.name: s.allowed_domains for s in config_sources}, address_policy(config_sources)
-    return dict(scopes or {}), AddressPolicy.of((domains, False) for domains in (scopes or {}).values())
+def recheck_scope(config_sources: tuple[Source, ...]) -> tuple[dict[str, tuple[str, ...]], AddressPolicy]:
+    """The scopes (source name -> allowed domains) and the address policy of a re-check, from the
+    configuration's sources."""
+    return {s.name: s.allowed_domains for s in config_sources}, address_policy(config_sources)
 
 
 def run_recheck(
@@ -274,16 +270,14 @@ def run_recheck(
     everything: bool = False,
     overrides: dict[str, Any] | None = None,
     command: str | None = None,
-    scopes: dict[str, tuple[str, ...]] | None = None,
-    config_sources: tuple[Source, ...] | None = None,
+    config_sources: tuple[Source, ...] = (),
 ) -> RunSummary:
     """Re-check what is due (or ``everything``) and advance each article's removal state.
 
     ``config_sources`` (every source of the configuration) give the scopes (source name -> allowed
     domains: redirects out of them are not followed) and the private addresses allowed
-    (``allow_private_addresses``, literal addresses the sources name). Without them, ``scopes`` is used,
-    and only the literal addresses in its domains are allowed."""
-    scopes, addresses = recheck_scope(scopes, config_sources)
+    (``allow_private_addresses``, literal addresses the sources name)."""
+    scopes, addresses = recheck_scope(config_sources)
 
     def targets(session: Any) -> dict[str, Any]:
         now = datetime.now(UTC)

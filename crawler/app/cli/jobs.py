@@ -290,7 +290,7 @@ def recheck(
             limit=limit,
             everything=everything,
             overrides=overrides,
-            scopes={s.name: s.allowed_domains for s in state.config.sources},
+            config_sources=state.config.sources,
         ),
         "recheck",
     )

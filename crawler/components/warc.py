@@ -46,6 +46,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -341,8 +342,11 @@ def read_record(directory: str | Path, ref: WarcRef) -> tuple[Any, bytes]:
     """The record at ``ref`` (warcio ``ArcWarcRecord``) and its decoded HTTP payload."""
     with (Path(directory) / ref.file).open("rb") as fh:
         fh.seek(ref.offset)
-        for record in ArchiveIterator(fh):
-            return record, record.content_stream().read()
+        try:
+            for record in ArchiveIterator(fh):
+                return record, record.content_stream().read()
+        except ArchiveLoadFailed:
+            pass
     raise WarcDirError(f"no WARC record at {ref.file}:{ref.offset}")
 
 
@@ -354,7 +358,7 @@ def capture_at(directory: str | Path, ref: WarcRef) -> Capture | None:
         with (Path(directory) / ref.file).open("rb") as fh:
             fh.seek(ref.offset)
             record = next(iter(ArchiveIterator(fh)), None)
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, ArchiveLoadFailed) as exc:
         logger.info("no prior capture at %s:%s (%s): writing the response whole", ref.file, ref.offset, exc)
         return None
     if record is None:

@@ -13,7 +13,7 @@ HTTP headers, holding ``WARC-Refers-To``, ``WARC-Refers-To-Target-URI``, ``WARC-
 and the prior ``WARC-Payload-Digest``: replay tools (pywb) serve them as the capture they refer
 to, so the latest capture of an unchanged article replays as its page, never as an empty 304.
 ``Morgue-Refers-To-File``/``-Offset``/``-Length`` say where that capture is (:func:`read_capture`
-follows them). docs/captures.md explains the whole.
+follows them). docs/archive.md explains the whole.
 
 :class:`WarcMiddleware` is the Scrapy downloader middleware that writes every response as it
 comes from the downloader (before redirects are followed and before decompression, so the

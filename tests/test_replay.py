@@ -1,9 +1,10 @@
 """A crawl and its re-crawls replay in pywb at "latest"; ``morgue reextract`` re-reads the captures (#14).
 
-The fixture site is crawled three times with the default config (no ``warc_dir``: captures go
-beside the SQLite archive): the first crawl stores every page; the second, from the start pages
-only, asks with the stored ETags and gets 304s; before the third, one article's validators are
-dropped, so the server sends the same page again (200, identical payload).
+The fixture site is crawled twice with the default config (no ``warc_dir``: captures go beside
+the SQLite archive): the first crawl stores every page; the second, from the start pages only,
+asks for the seed article with its stored ETag and gets a 304, while the other articles, whose
+validators were dropped in between, come back whole and byte for byte the same (200, identical
+payload).
 
 pywb pins packages that morgue's own dependencies outgrow (redis 2.10, Werkzeug 2.2, gevent 23.9),
 so it lives in its own virtual environment: ``$MORGUE_PYWB_PYTHON``, else ``.venv-pywb/bin/python``
@@ -84,17 +85,22 @@ def recrawled(tmp_path_factory: pytest.TempPathFactory):
         listing = ["--config", str(_config(tmp / "listing.toml", site.base_url, listing_only=True)), "--db", db]
         assert morgue(*full, "init", cwd=tmp).returncode == 0
         c = Recrawled(site, tmp, db, tmp / "archive-warc", "", listing)
-        for args in (full, listing):
-            run = morgue(*args, "crawl", "--delay", "0", cwd=tmp)
-            assert run.returncode == 0, run.stdout + run.stderr
-            c.versions = c.versions or c.rows(select(func.count()).select_from(models.ArticleVersion))[0][0]
-        not_modified = c.rows(select(models.Fetch.url).where(models.Fetch.status == 304).order_by(models.Fetch.url))
-        assert (site.base_url + SEED,) in not_modified
-        c.identical = next(url for (url,) in not_modified if url != site.base_url + SEED)
-        c.execute(update(models.Article).where(models.Article.canonical_url == c.identical).values(etag=None))
-        third = c.morgue("crawl", "--delay", "0")
-        assert third.returncode == 0, third.stdout + third.stderr
-        assert "0 new articles, 0 updated" in third.stdout
+        first = morgue(*full, "crawl", "--delay", "0", cwd=tmp)
+        assert first.returncode == 0, first.stdout + first.stderr
+        c.versions = c.rows(select(func.count()).select_from(models.ArticleVersion))[0][0]
+        seed = site.base_url + SEED
+        c.execute(update(models.Article).where(models.Article.canonical_url != seed).values(etag=None))
+        second = c.morgue("crawl", "--delay", "0")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "0 new articles, 0 updated" in second.stdout
+        run = c.rows(select(func.max(models.CrawlRun.id)))[0][0]
+        fetched = c.rows(
+            select(models.Fetch.url, models.Fetch.status)
+            .where(models.Fetch.run_id == run, models.Fetch.kind == "article", models.Fetch.verdict == "alive")
+            .order_by(models.Fetch.url)
+        )
+        assert (seed, 304) in fetched
+        c.identical = next(url for url, status in fetched if status == 200)
         yield c
 
 
@@ -116,11 +122,12 @@ def test_captures_are_kept_by_default_and_304s_are_revisits_of_the_stored_page(r
         if kind in ("response", "revisit"):
             by_url.setdefault(headers["WARC-Target-URI"], []).append({"kind": kind, **headers})
     seed = by_url[c.site.base_url + SEED]
-    assert [r["kind"] for r in seed] == ["response", "revisit", "revisit"]
-    assert [r.get("WARC-Profile") for r in seed[1:]] == [PROFILE_NOT_MODIFIED, PROFILE_NOT_MODIFIED]
+    assert [(r["kind"], r.get("WARC-Profile")) for r in seed] == [("response", None), ("revisit", PROFILE_NOT_MODIFIED)]
     identical = by_url[c.identical]
-    assert [r["kind"] for r in identical] == ["response", "revisit", "revisit"]
-    assert [r.get("WARC-Profile") for r in identical[1:]] == [PROFILE_NOT_MODIFIED, PROFILE_IDENTICAL]
+    assert [(r["kind"], r.get("WARC-Profile")) for r in identical] == [
+        ("response", None),
+        ("revisit", PROFILE_IDENTICAL),
+    ]
     for capture in (seed, identical):
         for revisit in capture[1:]:
             assert revisit["WARC-Refers-To"] == capture[0]["WARC-Record-ID"]
@@ -132,7 +139,7 @@ def test_captures_are_kept_by_default_and_304s_are_revisits_of_the_stored_page(r
         .where(models.Fetch.url == c.site.base_url + SEED)
         .order_by(models.Fetch.fetched_at)
     )
-    assert [f.status for f in fetches] == [200, 304, 304]
+    assert [f.status for f in fetches] == [200, 304]
     for status, *ref in fetches:
         record, _, payload = read_capture(c.warc, WarcRef(*ref))
         assert record.rec_type == ("response" if status == 200 else "revisit")
@@ -162,7 +169,7 @@ def test_pywb_replays_the_latest_capture_of_a_recrawled_article_as_its_page(recr
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     revisits = sum(1 for kind, _ in _warc_records(c.warc) if kind == "revisit")
-    assert revisits >= 4 and result["index"].count('"mime": "warc/revisit"') == revisits  # pywb's own indexer
+    assert revisits >= 2 and result["index"].count('"mime": "warc/revisit"') == revisits  # pywb's own indexer
     latest = {}
     for kind, headers in _warc_records(c.warc):
         if kind in ("response", "revisit") and headers["WARC-Target-URI"] in urls:

@@ -28,8 +28,6 @@ def reextract(state: State, sources: tuple[str, ...], since: str | None, warc_di
 
     Example: morgue reextract --source rfi --since 2025-01-01
     """
-    from crawler.app.reextract import reextract as run
-
     directory = warc_dir or warc_folder(state.config, state.database_url)
     if not directory:
         raise UsageFailure('--warc-dir: where are the WARC files? (warc_dir = "" in the config, or not SQLite)')
@@ -40,6 +38,8 @@ def reextract(state: State, sources: tuple[str, ...], since: str | None, warc_di
     if sources and known and not set(sources) <= known:
         unknown = sorted(set(sources) - known)[0]
         raise UsageFailure(f"--source: unknown source {unknown!r} (known: {', '.join(sorted(known))})")
+    from crawler.app.reextract import reextract as run  # lazy: the extractor's imports
+
     report = run(
         state.session_factory(),
         directory,

@@ -93,7 +93,9 @@ class Config:
     sources: tuple[Source, ...] = ()
     liveness: Policy = field(default_factory=Policy)
     schedule: Schedule = field(default_factory=Schedule)
-    warc_dir: str | None = None  # WARC files of every response go here (None: no WARC)
+    # WARC files of every response go here. None (not set): beside a SQLite archive (morgue.db ->
+    # morgue-warc/), none for PostgreSQL (see warc_folder); "": no WARC files
+    warc_dir: str | None = None
     warc_max_size: int | None = None  # bytes per WARC file before the next one (None: 1 GB)
     delay: float | None = None  # seconds between requests to one host (None: 1 s; --delay wins)
     redis_url: str | None = None  # distributed mode (scrapy-redis) when set; MORGUE_REDIS_URL wins
@@ -200,9 +202,35 @@ def _parse_delay(value: Any) -> float | None:
 
 
 def _parse_warc_dir(value: Any) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ConfigError(f"warc_dir: expected a folder path like 'warc' (got {value!r})")
-    return value.strip() if value else None
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"warc_dir: expected a folder path like 'warc', or \"\" for none (got {value!r})")
+    return value.strip() if value is not None else None
+
+
+def default_warc_dir(database_url: str) -> str | None:
+    """The WARC folder beside a SQLite archive file (``sqlite:///data/morgue.db`` -> ``data/morgue-warc``);
+    None for an in-memory SQLite database and for other databases (a PostgreSQL archive names its
+    folder in the config: the database may be on another machine)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return None
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return str(path.with_name(f"{path.stem}-warc"))
+
+
+def warc_folder(config: Config, database_url: str) -> str | None:
+    """Where the raw captures go: the config's ``warc_dir``, else the default beside a SQLite
+    archive; None when ``warc_dir = ""`` turns them off or no default applies (PostgreSQL)."""
+    if config.warc_dir is not None:
+        return config.warc_dir or None
+    return default_warc_dir(database_url)
 
 
 def _parse_warc_max_size(value: Any) -> int | None:

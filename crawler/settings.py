@@ -69,7 +69,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.components.guards.SizeLimitMiddleware": 900,
     "crawler.components.warc.WarcMiddleware": 950,
 }
-MORGUE_WARC_DIR = None  # WARC files are written here when set (`morgue crawl --warc-dir`, warc_dir)
+MORGUE_WARC_DIR = None  # WARC files are written here when set (the CLI: --warc-dir, warc_dir, or beside SQLite)
 MORGUE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before starting the next one
 # AutoThrottle, except that a 304 may lower the delay as a 200 does (crawler.components.throttle explains why)
 EXTENSIONS = {

@@ -33,6 +33,7 @@ from crawler.core.lifecycle import Policy
 from crawler.spiders.news import Archived, NewsSpider
 from crawler.spiders.recheck import RecheckSpider, Target
 from storage.archive import finish_run, start_run
+from storage.captures import current_captures
 from storage.db import DatabaseError, check_schema, explain, make_engine, make_sessionmaker
 from storage.locks import acquire, bind_run, mark_interrupted
 from storage.queries import due_for_recheck, fresh_probes, known_urls, redirect_sinks, run_summary
@@ -208,12 +209,18 @@ def _news_kwargs(sources: tuple[Source, ...], incremental: bool) -> Any:
     def spider_kwargs(session: Any) -> dict[str, Any]:
         if not incremental:
             return {"sources": sources}
-        known = known_urls(session, sources=tuple(s.name for s in sources))
+        names = tuple(s.name for s in sources)
+        known = known_urls(session, sources=names)
+        captures = {c.canonical_url: c.ref for c in current_captures(session, sources=names)}
         return {
             "sources": sources,
             "known": {
                 k.url: Archived(
-                    last_seen_at=k.last_seen_at, status=k.status, etag=k.etag, last_modified=k.last_modified
+                    last_seen_at=k.last_seen_at,
+                    status=k.status,
+                    etag=k.etag,
+                    last_modified=k.last_modified,
+                    warc=captures.get(k.url),
                 )
                 for k in known
             },
@@ -282,6 +289,7 @@ def run_recheck(
     def targets(session: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
         due = due_for_recheck(session, now=now, limit=limit, sources=sources, everything=everything)
+        captures = {c.url: c.ref for c in current_captures(session, sources=sources)} if due else {}
         return {
             "targets": [
                 Target(
@@ -292,6 +300,7 @@ def run_recheck(
                     archived_lead=d.lead,
                     etag=d.etag,
                     last_modified=d.last_modified,
+                    warc=captures.get(d.url),
                 )
                 for d in due
             ],

@@ -38,8 +38,9 @@ from twisted.python.failure import Failure
 
 from crawler.components.guards import SCOPE_KEY
 from crawler.components.offload import PagePool
+from crawler.components.warc import PRIOR_KEY
 from crawler.config import Source
-from crawler.core.items import FetchResult
+from crawler.core.items import FetchResult, WarcRef
 from crawler.core.urls import MAX_URL_LENGTH, canonicalize, in_domains, strip_tracking
 from crawler.page.discovery import SITEMAP_MAX_BYTES, DiscoveryError, Link, page_links, parse_feed, parse_sitemap
 from crawler.page.normalize import parse_datetime
@@ -54,6 +55,7 @@ class Archived:
     status: str  # alive | suspect | removed | unreachable | blocked
     etag: str | None = None  # validators of the article's own URL (None for its aliases)
     last_modified: str | None = None
+    warc: WarcRef | None = None  # the current version's capture (its own URL only): a 304 is a revisit of it
 
     def headers(self) -> dict[str, str]:
         """Conditional request headers from the stored validators."""
@@ -175,9 +177,12 @@ class NewsSpider(scrapy.Spider):
             headers = archived.headers() if archived is not None else {}
             if headers:
                 self.crawler.stats.inc_value("morgue/conditional_requests")
-            yield self._request(
+            request = self._request(
                 strip_tracking(link.url), source, self.parse_article, headers=headers, listed_date=link.published_raw
             )
+            if archived is not None and archived.warc is not None:
+                request.meta[PRIOR_KEY] = archived.warc
+            yield request
 
     # -- callbacks -----------------------------------------------------------------------
 

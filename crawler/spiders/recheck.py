@@ -25,7 +25,8 @@ from twisted.python.failure import Failure
 
 from crawler.components.guards import SCOPE_KEY
 from crawler.components.offload import PagePool
-from crawler.core.items import FetchResult, Probe
+from crawler.components.warc import PRIOR_KEY
+from crawler.core.items import FetchResult, Probe, WarcRef
 from crawler.page.liveness import Known
 from crawler.page.probe import probe_key, probe_url
 from crawler.spiders.observe import error_result, page_of, probe_result
@@ -42,6 +43,7 @@ class Target:
     archived_lead: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    warc: WarcRef | None = None  # the current version's capture: a 304 or the same body is a revisit of it
 
 
 class RecheckSpider(scrapy.Spider):
@@ -116,6 +118,7 @@ class RecheckSpider(scrapy.Spider):
                     "morgue_source": target.source,
                     "morgue_kind": "article",
                     **({SCOPE_KEY: self.scopes[target.source]} if target.source in self.scopes else {}),
+                    **({PRIOR_KEY: target.warc} if target.warc is not None else {}),
                 },
             )
 

@@ -27,6 +27,7 @@ from crawler.app.cli.base import (
 )
 from crawler.app.cli.root import cli
 from crawler.app.output import to_jsonable, write_records
+from crawler.config import warc_folder
 from storage.queries import EXPORT_FIELDS, ArticleFilter, article_detail, find_articles, iter_articles
 
 QUERY_COLUMNS = ("published_at", "source", "status", "language", "title", "url")
@@ -170,7 +171,9 @@ def show(state: State, url: str, versions_only: bool, fmt: str) -> None:
 @since_option()
 @until_option()
 @click.option(
-    "--warc-dir", type=click.Path(file_okay=False), help="Where the crawl's WARC files are (default: warc_dir)."
+    "--warc-dir",
+    type=click.Path(file_okay=False),
+    help="Where the crawl's WARC files are (default: warc_dir, else beside a SQLite archive).",
 )
 @pass_state
 def export(
@@ -196,7 +199,7 @@ def export(
     )
     Session = state.session_factory()  # noqa: N806 - a class factory
     if fmt == "warc":
-        _export_warc(Session, f, out, warc_dir or state.config.warc_dir)
+        _export_warc(Session, f, out, warc_dir or warc_folder(state.config, state.database_url))
         return
     with Session() as session, output(out) as stream:
         n = write_records(iter_articles(session, f), fmt, stream, columns=EXPORT_FIELDS)

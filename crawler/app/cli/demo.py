@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from dataclasses import replace
@@ -10,9 +11,10 @@ from pathlib import Path
 import click
 
 from crawler.app.cli.base import State, pass_state
-from crawler.app.cli.jobs import run_sources
+from crawler.app.cli.jobs import run_sources, warc_overrides
 from crawler.app.cli.root import cli
 from crawler.app.output import write_records
+from crawler.config import default_warc_dir
 from storage.db import make_engine, upgrade
 from storage.queries import ArticleFilter, find_articles
 
@@ -33,6 +35,7 @@ def demo(state: State, keep: bool) -> None:
     if state.db is None and not keep:
         for suffix in ("", "-wal", "-shm"):
             Path("morgue-demo.db" + suffix).unlink(missing_ok=True)
+        shutil.rmtree("morgue-demo-warc", ignore_errors=True)  # its raw captures (WARC), beside it
     state = replace(state, db=db)
     upgrade(make_engine(db))
     with SiteServer(DEMO_SITE) as site:
@@ -41,7 +44,12 @@ def demo(state: State, keep: bool) -> None:
         summary = run_sources(
             state,
             (demo_source(site.base_url),),
-            {"LOG_LEVEL": "ERROR", "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.01},
+            {
+                "LOG_LEVEL": "ERROR",
+                "DOWNLOAD_DELAY": 0,
+                "AUTOTHROTTLE_START_DELAY": 0.01,
+                **warc_overrides(state, default_warc_dir(db)),  # beside the demo archive, whatever the config says
+            },
             kind="demo",
         )
         elapsed = time.perf_counter() - started

@@ -20,7 +20,7 @@ from crawler.app.cli.base import (
 )
 from crawler.app.cli.root import cli
 from crawler.app.output import write_records
-from crawler.config import ConfigError, Source
+from crawler.config import ConfigError, Source, warc_folder
 
 DELAY = click.option("--delay", type=float, help="Seconds between requests to a host (default: config delay, else 1).")
 TIME_LIMIT = click.option("--time-limit", type=float, help="Stop gracefully after this many seconds.")
@@ -28,7 +28,8 @@ VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Log Scrapy's progr
 WARC_DIR = click.option(
     "--warc-dir",
     type=click.Path(file_okay=False),
-    help="Write every response to gzipped WARC files here (default: warc_dir of the config; none).",
+    help="Write every response to gzipped WARC files here (default: warc_dir of the config, "
+    "else beside a SQLite archive: morgue.db -> morgue-warc/).",
 )
 CRAWL_IDLE = 30.0  # seconds a distributed `morgue crawl` waits on an empty queue before it ends
 
@@ -59,16 +60,25 @@ def crawl_overrides(state: State, delay: float | None, verbose: bool, time_limit
 
 
 def warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
-    """The MORGUE_WARC_* settings from --warc-dir or the config; the folder is checked first."""
+    """The MORGUE_WARC_* settings from --warc-dir, the config or the default beside a SQLite archive;
+    the folder is checked first. A PostgreSQL archive without ``warc_dir`` keeps no raw captures:
+    said on stderr at every run (``warc_dir = ""`` says it is meant)."""
     from crawler.components.warc import WarcDirError, prepare_warc_dir
 
-    directory = warc_dir or state.config.warc_dir
+    directory = warc_dir or warc_folder(state.config, state.database_url)
     if not directory:
+        if state.config.warc_dir is None and not state.quiet:
+            click.echo(
+                "warning: no raw captures (WARC) are kept: this archive is not a SQLite file, so set "
+                'warc_dir = "/path/to/warc" in the config (or warc_dir = "" to keep none without this warning)',
+                err=True,
+            )
         return {}
     try:
         path = prepare_warc_dir(directory)
     except WarcDirError as exc:
-        raise UsageFailure(f"{'--warc-dir' if warc_dir else 'config: warc_dir'}: {exc}") from None
+        where = "--warc-dir" if warc_dir else "config: warc_dir" if state.config.warc_dir else "default warc_dir"
+        raise UsageFailure(f"{where}: {exc}") from None
     overrides: dict[str, Any] = {"MORGUE_WARC_DIR": str(path)}
     if state.config.warc_max_size:
         overrides["MORGUE_WARC_MAX_SIZE"] = state.config.warc_max_size

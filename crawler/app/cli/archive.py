@@ -27,7 +27,6 @@ from crawler.app.cli.base import (
 )
 from crawler.app.cli.root import cli
 from crawler.app.output import to_jsonable, write_records
-from crawler.config import warc_folder
 from storage.queries import EXPORT_FIELDS, ArticleFilter, article_detail, find_articles, iter_articles
 
 QUERY_COLUMNS = ("published_at", "source", "status", "language", "title", "url")
@@ -199,7 +198,7 @@ def export(
     )
     Session = state.session_factory()  # noqa: N806 - a class factory
     if fmt == "warc":
-        _export_warc(Session, f, out, warc_dir or warc_folder(state.config, state.database_url))
+        _export_warc(Session, f, out, state.warc_folder(warc_dir))
         return
     with Session() as session, output(out) as stream:
         n = write_records(iter_articles(session, f), fmt, stream, columns=EXPORT_FIELDS)

@@ -19,7 +19,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from crawler.app.output import FORMATS
-from crawler.config import Config, ConfigError, load_config, resolve_database_url
+from crawler.config import Config, ConfigError, load_config, resolve_database_url, warc_folder
 from storage.db import DatabaseError, make_engine, make_sessionmaker
 from storage.models import ARTICLE_STATUSES
 
@@ -77,6 +77,11 @@ class State:
     @property
     def database_url(self) -> str:
         return resolve_database_url(self.db, self.config)
+
+    def warc_folder(self, explicit: str | None = None) -> str | None:
+        """The WARC folder: ``--warc-dir``, else the config's ``warc_dir``, else beside a SQLite archive
+        (None: no captures kept)."""
+        return explicit or warc_folder(self.config, self.database_url)
 
     def engine(self) -> Any:
         """The archive's engine, its schema checked (exit 2 naming the problem otherwise)."""

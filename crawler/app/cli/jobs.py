@@ -20,7 +20,7 @@ from crawler.app.cli.base import (
 )
 from crawler.app.cli.root import cli
 from crawler.app.output import write_records
-from crawler.config import ConfigError, Source, warc_folder
+from crawler.config import ConfigError, Source
 
 DELAY = click.option("--delay", type=float, help="Seconds between requests to a host (default: config delay, else 1).")
 TIME_LIMIT = click.option("--time-limit", type=float, help="Stop gracefully after this many seconds.")
@@ -65,7 +65,7 @@ def warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
     said on stderr at every run (``warc_dir = ""`` says it is meant)."""
     from crawler.components.warc import WarcDirError, prepare_warc_dir
 
-    directory = warc_dir or warc_folder(state.config, state.database_url)
+    directory = state.warc_folder(warc_dir)
     if not directory:
         if state.config.warc_dir is None and not state.quiet:
             click.echo(

@@ -9,7 +9,6 @@ import click
 
 from crawler.app.cli.base import SOURCES, JobFailed, State, UsageFailure, parse_datetime, pass_state
 from crawler.app.cli.root import cli
-from crawler.config import warc_folder
 
 
 @cli.command()
@@ -28,7 +27,7 @@ def reextract(state: State, sources: tuple[str, ...], since: str | None, warc_di
 
     Example: morgue reextract --source rfi --since 2025-01-01
     """
-    directory = warc_dir or warc_folder(state.config, state.database_url)
+    directory = state.warc_folder(warc_dir)
     if not directory:
         raise UsageFailure('--warc-dir: where are the WARC files? (warc_dir = "" in the config, or not SQLite)')
     if not Path(directory).is_dir():

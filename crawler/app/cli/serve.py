@@ -14,7 +14,7 @@ from crawler.app.cli.root import cli
 @click.option(
     "--warc-dir",
     type=click.Path(file_okay=False),
-    help="Where the crawl's WARC files are, for the archived captures (default: warc_dir of the config).",
+    help="Where the crawl's WARC files are, for the captures (default: warc_dir, else beside a SQLite archive).",
 )
 @pass_state
 def serve(state: State, host: str, port: int, warc_dir: str | None) -> None:
@@ -28,7 +28,7 @@ def serve(state: State, host: str, port: int, warc_dir: str | None) -> None:
     from crawler.app.web import create_app, read_only
     from storage.db import make_sessionmaker
 
-    folder = warc_dir or state.config.warc_dir
+    folder = state.warc_folder(warc_dir)
     engine = read_only(state.engine())
     app = create_app(make_sessionmaker(engine), folder)
     try:

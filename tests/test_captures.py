@@ -9,7 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.app.cli.base import State
-from crawler.app.cli.jobs import warc_overrides
+from crawler.app.cli.jobs import prepared_warc_dir
 from crawler.components.warc import (
     PROFILE_IDENTICAL,
     PROFILE_NOT_MODIFIED,
@@ -47,17 +47,17 @@ def test_a_crawl_creates_the_default_folder_and_postgresql_without_warc_dir_warn
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    overrides = warc_overrides(State(config_path=None, db="sqlite:///archive.db"), None)
-    assert overrides["MORGUE_WARC_DIR"] == str(tmp_path / "archive-warc") and (tmp_path / "archive-warc").is_dir()
+    folder = prepared_warc_dir(State(config_path=None, db="sqlite:///archive.db"), None)
+    assert folder == str(tmp_path / "archive-warc") and (tmp_path / "archive-warc").is_dir()
     assert capsys.readouterr().err == ""
-    cli_wins = warc_overrides(State(config_path=None, db="sqlite:///archive.db"), str(tmp_path / "elsewhere"))
-    assert cli_wins["MORGUE_WARC_DIR"] == str(tmp_path / "elsewhere")
+    cli_wins = prepared_warc_dir(State(config_path=None, db="sqlite:///archive.db"), str(tmp_path / "elsewhere"))
+    assert cli_wins == str(tmp_path / "elsewhere")
 
-    assert warc_overrides(State(config_path=None, db="postgresql+psycopg://postgres@127.0.0.1/x"), None) == {}
+    assert prepared_warc_dir(State(config_path=None, db="postgresql+psycopg://postgres@127.0.0.1/x"), None) is None
     assert "no raw captures (WARC) are kept" in capsys.readouterr().err
     (tmp_path / "off.toml").write_text('warc_dir = ""\n', encoding="utf-8")
     off = State(config_path=str(tmp_path / "off.toml"), db="sqlite:///archive.db")
-    assert warc_overrides(off, None) == {}
+    assert prepared_warc_dir(off, None) is None
     assert capsys.readouterr().err == ""  # turned off on purpose: nothing to warn about
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from crawler.app.cli.base import State, pass_state
-from crawler.app.cli.jobs import run_sources, warc_overrides
+from crawler.app.cli.jobs import job_settings, run_sources
 from crawler.app.cli.root import cli
 from crawler.app.output import write_records
 from crawler.config import default_warc_dir
@@ -44,12 +44,8 @@ def demo(state: State, keep: bool) -> None:
         summary = run_sources(
             state,
             (demo_source(site.base_url),),
-            {
-                "LOG_LEVEL": "ERROR",
-                "DOWNLOAD_DELAY": 0,
-                "AUTOTHROTTLE_START_DELAY": 0.01,
-                **warc_overrides(state, default_warc_dir(db)),  # beside the demo archive, whatever the config says
-            },
+            # no delay on the local sample site; captures beside the demo archive, whatever the config says
+            {**job_settings(state, 0.0, False, None, default_warc_dir(db)), "LOG_LEVEL": "ERROR"},
             kind="demo",
         )
         elapsed = time.perf_counter() - started

@@ -19,6 +19,7 @@ from crawler.app.cli.base import (
     safe_url,
 )
 from crawler.app.cli.root import cli
+from crawler.app.crawl_settings import CrawlOptions, crawl_overrides
 from crawler.app.output import write_records
 from crawler.config import ConfigError, Source
 
@@ -34,34 +35,26 @@ WARC_DIR = click.option(
 CRAWL_IDLE = 30.0  # seconds a distributed `morgue crawl` waits on an empty queue before it ends
 
 
-def crawl_overrides(state: State, delay: float | None, verbose: bool, time_limit: float | None) -> dict[str, Any]:
-    """The command line's part of the Scrapy settings: logging, progress line, delay, time limit."""
-    overrides: dict[str, Any] = {"LOG_LEVEL": "INFO" if verbose or state.log_file else "WARNING"}
-    if state.quiet and not state.log_file:
-        overrides["LOG_LEVEL"] = "CRITICAL"  # failed fetches are recorded, not printed; job failures still are
-    if state.log_file:
-        overrides.update(LOG_FILE=state.log_file, LOG_FILE_APPEND=True)
-    delay = state.config.delay if delay is None else delay
-    if delay is not None:
-        # AutoThrottle starts from the configured delay (never below it) and adapts from there:
-        # crawler.components.throttle
-        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
-    if state.config.download_timeout is not None:
-        overrides["DOWNLOAD_TIMEOUT"] = state.config.download_timeout
-    # 0: everything in the crawl process (crawler.components.offload, storage.writer)
-    if state.config.processes is not None:
-        overrides["MORGUE_PAGE_PROCESSES"] = state.config.processes
-        overrides["MORGUE_WRITER_PROCESS"] = state.config.processes > 0
-    if time_limit:
-        overrides["CLOSESPIDER_TIMEOUT"] = time_limit
-    if not state.quiet and sys.stderr.isatty():
-        overrides["MORGUE_PROGRESS"] = True
-    return overrides
+def job_settings(
+    state: State, delay: float | None, verbose: bool, time_limit: float | None, warc_dir: str | None
+) -> dict[str, Any]:
+    """The Scrapy settings of a job: the configuration and these options, through
+    :func:`crawler.app.crawl_settings.crawl_overrides` (the one place they are made)."""
+    options = CrawlOptions(
+        delay=delay,
+        verbose=verbose,
+        quiet=state.quiet,
+        log_file=state.log_file,
+        time_limit=time_limit,
+        progress=sys.stderr.isatty(),
+        warc_dir=prepared_warc_dir(state, warc_dir),
+    )
+    return crawl_overrides(state.config, options)
 
 
-def warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
-    """The MORGUE_WARC_* settings from --warc-dir, the config or the default beside a SQLite archive;
-    the folder is checked first. A PostgreSQL archive without ``warc_dir`` keeps no raw captures:
+def prepared_warc_dir(state: State, warc_dir: str | None) -> str | None:
+    """The WARC folder from --warc-dir, the config or the default beside a SQLite archive, checked
+    and created (None: no captures). A PostgreSQL archive without ``warc_dir`` keeps no raw captures:
     said on stderr at every run (``warc_dir = ""`` says it is meant)."""
     from crawler.components.warc import WarcDirError, prepare_warc_dir
 
@@ -73,16 +66,13 @@ def warc_overrides(state: State, warc_dir: str | None) -> dict[str, Any]:
                 'warc_dir = "/path/to/warc" in the config (or warc_dir = "" to keep none without this warning)',
                 err=True,
             )
-        return {}
+        return None
     try:
         path = prepare_warc_dir(directory)
     except WarcDirError as exc:
         where = "--warc-dir" if warc_dir else "config: warc_dir" if state.config.warc_dir else "default warc_dir"
         raise UsageFailure(f"{where}: {exc}") from None
-    overrides: dict[str, Any] = {"MORGUE_WARC_DIR": str(path)}
-    if state.config.warc_max_size:
-        overrides["MORGUE_WARC_MAX_SIZE"] = state.config.warc_max_size
-    return overrides
+    return str(path)
 
 
 def run_job(state: State, run: Callable[[], Any], what: str) -> None:
@@ -178,7 +168,7 @@ def crawl(
         _enqueue(state, url, selected)
         if enqueue:
             return
-    overrides = {**crawl_overrides(state, delay, verbose, time_limit), **warc_overrides(state, warc_dir)}
+    overrides = job_settings(state, delay, verbose, time_limit, warc_dir)
     if url:
         run_job(state, lambda: _work(state, url, overrides, idle_timeout=CRAWL_IDLE, kind="crawl", full=full), "crawl")
         return
@@ -258,7 +248,7 @@ def worker(
         raise UsageFailure("worker: no Redis URL (set MORGUE_REDIS_URL or redis_url in morgue.toml)")
     if not state.config.sources:
         raise UsageFailure("config: no [[sources]]: a worker needs the same morgue.toml as `crawl --enqueue`")
-    overrides = {**crawl_overrides(state, delay, verbose, time_limit), **warc_overrides(state, warc_dir)}
+    overrides = job_settings(state, delay, verbose, time_limit, warc_dir)
     run_job(state, lambda: _work(state, url, overrides, idle_timeout=idle_timeout, kind="worker", full=full), "worker")
 
 
@@ -290,7 +280,7 @@ def recheck(
     """
     from crawler.app.runner import run_recheck
 
-    overrides = {**crawl_overrides(state, delay, verbose, time_limit), **warc_overrides(state, warc_dir)}
+    overrides = job_settings(state, delay, verbose, time_limit, warc_dir)
     run_job(
         state,
         lambda: run_recheck(

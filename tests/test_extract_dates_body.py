@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from crawler.page.extract import extract_article
 from crawler.page.extract.body import _finish_body, _without_link_lines
 from crawler.page.extract.context import _Page
-from crawler.page.extract.parse import _parse
+from crawler.page.extract.parse import parse_html
 from crawler.page.extract.structured import _LinkedData
 from crawler.page.normalize import in_own_offset
 
@@ -110,7 +110,7 @@ def test_next_article_of_an_endless_page_is_not_merged() -> None:
 
 
 def _parsed(html: str) -> _Page:
-    tree = _parse(html)
+    tree = parse_html(html)
     return _Page(
         tree=tree,
         url="https://news.example/harbour",

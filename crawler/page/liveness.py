@@ -43,6 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -111,6 +112,7 @@ class Observation:
     html: str | None = None  # decoded body of an HTML response
     body_length: int | None = None  # bytes received
     error: str | None = None  # "nxdomain" | "dns" | "timeout" | "connection" | "tls" | other failure name
+    tree: Any = None  # ``html`` parsed once by the page pipeline (lxml, crawler.page.extract.parse_html); read only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,13 +141,17 @@ class PageSignals:
     links: int = 0  # links in the body: a site's own page (chrome) has many, a consent or bot gate few
 
 
-def page_signals(html: str | None) -> PageSignals:
-    if not html or not html.strip():
+def page_signals(html: str | None, tree: Any = None) -> PageSignals:
+    """What liveness reads of a page; ``tree``: the page already parsed (read only), else ``html`` is parsed."""
+    if tree is not None:
+        doc = tree
+    elif not html or not html.strip():
         return PageSignals()
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return PageSignals()
+    else:
+        try:
+            doc = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError):
+            return PageSignals()
 
     def first(xpath: str) -> str:
         for el in doc.xpath(xpath):
@@ -303,7 +309,8 @@ def classify(
     sim = cosine(known.archived_text, text) if known.archived_text else None
     # the page's title, h1 and markup only matter for a short text or when comparing with the archive:
     # a long article seen by a crawl is alive without parsing the page a second time
-    signals = page_signals(obs.html) if short or sim is not None or known.probe is not None else PageSignals()
+    read = short or sim is not None or known.probe is not None
+    signals = page_signals(obs.html, obs.tree) if read else PageSignals()
     if sim is not None and sim >= KEEP_SIMILARITY:
         return _unchanged_or_changed(sim, signals, known)
     if known.archived_text:

@@ -1,8 +1,9 @@
 """The page pipeline: one fetched response, as plain values, becomes one :class:`FetchResult`.
 
-Pure: no I/O, no settings. The body is decoded once, the article extracted (2xx article pages),
-then liveness decides over the observation and the extracted article, reading the page's title,
-h1 and wall markers itself when the text is short or the archive is compared
+Pure: no I/O, no settings. The body is decoded once and, for 2xx article pages, parsed once: the
+article is extracted from that tree, then liveness decides over the observation and the extracted
+article, reading the page's title, h1 and wall markers from the same tree when the text is short or
+the archive is compared
 (docs/architecture.md, docs/liveness.md). Runs in the crawl process or in a page process
 (:mod:`crawler.components.offload`).
 """
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from crawler.core.items import FetchResult, WarcRef
-from crawler.page.extract import decode_html, extract_article
+from crawler.page.extract import decode_html, extract_article, parse_html
 from crawler.page.liveness import Known, Observation, classify
 from crawler.page.normalize import parse_datetime
 
@@ -97,9 +98,12 @@ def page_result(
         except (UnicodeDecodeError, LookupError) as exc:  # a charset Python does not know
             error = error or f"undecodable body: {exc}"
     article = None
+    tree = None  # a 2xx article page is parsed once: extraction and liveness read the same tree
     if kind == "article" and html and 200 <= page.status < 300:
-        article = extract_article(html, url=page.url, fetched_at=now, overrides=overrides)
+        tree = parse_html(html)
+        article = extract_article(html, url=page.url, fetched_at=now, overrides=overrides, tree=tree)
     observation = Observation(
+        tree=tree,
         url=requested,
         status=page.status,
         final_url=page.url,

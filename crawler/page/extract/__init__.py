@@ -50,7 +50,7 @@ from crawler.page.extract.overrides import (
     _usable_overrides,
     compile_overrides,
 )
-from crawler.page.extract.parse import _parse
+from crawler.page.extract.parse import parse_html
 from crawler.page.extract.section import _section, _tags
 from crawler.page.extract.structured import (
     _canonical,
@@ -63,11 +63,24 @@ from crawler.page.extract.structured import (
 )
 from crawler.page.normalize import language_code
 
-__all__ = ["OVERRIDE_FIELDS", "Override", "OverrideError", "compile_overrides", "decode_html", "extract_article"]
+__all__ = [
+    "OVERRIDE_FIELDS",
+    "Override",
+    "OverrideError",
+    "compile_overrides",
+    "decode_html",
+    "extract_article",
+    "parse_html",
+]
 
 
 def extract_article(
-    html: str, *, url: str, fetched_at: datetime | None = None, overrides: Mapping[str, str] | None = None
+    html: str,
+    *,
+    url: str,
+    fetched_at: datetime | None = None,
+    overrides: Mapping[str, str] | None = None,
+    tree: Any = None,
 ) -> Article:
     """Extract an :class:`Article` from a decoded HTML page.
 
@@ -76,9 +89,11 @@ def extract_article(
     source's selectors (``css:...``, ``xpath:...``, bare = CSS); what an override selects, when not empty,
     wins over the generic value (dates then have the source ``"override"``); an invalid override is
     logged and ignored (validate with :func:`compile_overrides` when loading the config). Never raises;
-    returns ``Article(url=url)`` when the input is unusable.
+    returns ``Article(url=url)`` when the input is unusable. ``tree``: ``html`` already parsed with
+    :func:`parse_html` (the page pipeline parses once for extraction and liveness); never modified.
     """
-    tree = _safe(lambda: _parse(html), None)
+    if tree is None:
+        tree = _safe(lambda: parse_html(html), None)
     if tree is None:
         return Article(url=url)
     compiled = _usable_overrides(overrides) if overrides else {}

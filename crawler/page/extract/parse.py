@@ -1,4 +1,7 @@
-"""Parsing a decoded page once into an lxml tree rooted at <html>, with trafilatura's parser options."""
+"""Parsing a decoded page once into an lxml tree rooted at <html>, with trafilatura's parser options.
+
+The page pipeline parses once and hands the tree to extraction and to liveness."""
+
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ _HTML_PARSER = lxml.html.HTMLParser(**_PARSER_OPTIONS)
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8", **_PARSER_OPTIONS)
 
 
-def _parse(html: str) -> Any:
+def parse_html(html: str) -> Any:
     """The page as an lxml tree rooted at <html>, parsed once; None when there is nothing to parse."""
     if not html or not isinstance(html, str) or not html.strip():
         return None

@@ -134,7 +134,9 @@ def _published(page: _Page, not_after: datetime | None) -> _Dated:
             yield "url", f"{y}-{int(m):02d}-{int(d):02d}"
 
     dated = _local_reading(page, _pick_date(candidates(), not_after))
-    printed = _printed_day(page, not_after)
+    # the printed day only matters for a meta date, a UTC stamp, or no date at all (it costs a walk of the region)
+    needed = dated.at is None or dated.source == "meta" or bool(_IN_UTC.search(dated.raw or ""))
+    printed = _printed_day(page, not_after) if needed else None
     if printed is not None:
         return _printed_reading(dated, printed)
     return _url_day(page, dated)
@@ -165,14 +167,22 @@ def _after_changed_label(el: Any) -> bool:
     return False
 
 
+# elements that may hold a printed date (the regex then decides); XPath selects them faster than a Python walk
+_DATE_LIKE_XPATH = etree.XPath(
+    ".//*[self::time or @itemprop='datePublished' or contains(@class, 'dat') or contains(@class, 'time') or "
+    "contains(@class, 'fecha') or contains(@class, 'publish') or contains(@id, 'dat') or contains(@id, 'time') "
+    "or contains(@class, 'Dat') or contains(@class, 'Time') or contains(@class, 'Publish')]"
+)
+
+
 def _printed_day(page: _Page, not_after: datetime | None) -> tuple[date, str] | None:
     """The one publication day the article region prints for its reader (a ``<time>`` element, microdata
     ``datePublished`` or an element whose class says date, with a human-readable text), with that text; None
     when it prints none, or several different days (a list of teasers). Dates inside links are other
     articles' dates, and so are those in navigation or related boxes."""
     days: dict[date, str] = {}
-    for el in page.region.iter():
-        if not isinstance(el.tag, str) or el.tag in ("meta", "script", "style", "a"):
+    for el in _DATE_LIKE_XPATH(page.region):
+        if el.tag in ("meta", "script", "style", "a"):
             continue
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         if el.get("itemprop") == "datePublished" or el.tag == "time":

@@ -235,3 +235,31 @@ def test_dates_of_teaser_lists_are_other_articles_dates() -> None:
     )
     article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
     assert article.published_at is not None and article.published_at.date() == date(2016, 9, 27)
+
+
+def _body_of(inner: str) -> str:
+    html = _page(body=f"<article><h1>Harbour plan</h1>{inner}</article>")
+    body = extract_article(html, url="https://news.example/harbour", fetched_at=NOW).body
+    assert body is not None and "Paragraph 0 of the story" in body and "Paragraph 5 of the story" in body
+    return body
+
+
+def test_read_also_lines_with_their_headline_are_dropped_in_more_languages() -> None:
+    body = _body_of(
+        PARAGRAPHS[: len(PARAGRAPHS) // 2]
+        + "<p>Czytaj też: Port w nowym kształcie</p><p>Auch lesen: Der neue Hafen im Überblick</p>"
+        + "<p>Dowiedz się więcej: Jak głosowała rada miasta</p>"
+        + PARAGRAPHS[len(PARAGRAPHS) // 2 :]
+    )
+    assert "Czytaj" not in body and "Auch lesen" not in body and "Dowiedz" not in body
+
+
+def test_box_headings_credit_lines_and_prompts_around_the_text_are_dropped() -> None:
+    body = _body_of(
+        "<h2>Inhaltsverzeichnis</h2>"
+        + PARAGRAPHS
+        + "<p>Titelbild: Anna Example/Agency</p><p>Verraten Sie gerne in den Kommentaren: Was halten Sie davon?</p>"
+        "<p>Sie sind aktuell nicht eingeloggt.</p><h3>Top-Themen bei Example Magazin</h3><h3>Mehr Themen:</h3>"
+    )
+    for furniture in ("Inhaltsverzeichnis", "Titelbild", "Kommentaren", "eingeloggt", "Top-Themen", "Mehr Themen"):
+        assert furniture not in body

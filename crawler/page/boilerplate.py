@@ -85,7 +85,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "Akzeptieren", "Einstellungen", "Zustimmen", "Alle ablehnen", "Wird geladen", "Mehr erfahren",
         "Zum Artikel", "Video", "Videos", "Nur für Abonnenten", "Weitere Themen", "Mehr Themen",
         "Inhaltsverzeichnis", "Zum Weiterlesen", "Weiterführende Links", "Quellenangaben", "Bild anzeigen",
-        "Teilen mit", "Bewerten",
+        "Teilen mit", "Bewerten", "Alle Angaben ohne Gewähr",
     ),
     "es": (
         "Saltar al contenido", "Ir al contenido", "Ir al contenido principal",
@@ -250,6 +250,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
             r"vorschau auf den nachsten artikel|nachster artikel|vorheriger artikel|next article|"
             r"previous article|article suivant|article precedent|articulo siguiente|articulo anterior)\b[^.!?]{0,80}$",
             110,
+        ),
+        # login state shown to the visitor
+        (
+            r"^(sie sind (aktuell |derzeit |noch )?nicht (eingeloggt|angemeldet)|you are not (logged|signed) in|"
+            r"vous n'etes pas connecte|no has iniciado sesion)\b[^.!?]{0,40}$",
+            80,
         ),
         # prompts to comment ("Verraten Sie gerne in den Kommentaren: ...", "Let us know in the comments")
         (

@@ -204,7 +204,7 @@ def _printed_day(page: _Page, not_after: datetime | None) -> tuple[date, str] | 
         if parsed is None or local is None:
             continue
         days.setdefault(local.date(), text)
-    for text in _labelled_dates(page):
+    for text in () if days else _labelled_dates(page):  # labels, for pages without date markup
         if parse_datetime(text, not_after=not_after) is not None and (local := local_datetime(text)) is not None:
             days.setdefault(local.date(), text)
     return next(iter(days.items())) if len(days) == 1 else None

@@ -58,9 +58,7 @@ def test_in_own_offset_leaves_unrelated_or_missing_raw_alone() -> None:
 
 
 def test_free_text_date_found_by_the_extensive_fallback() -> None:
-    html = _page(
-        body=f"<article><h1>Harbour plan</h1><p>Posted on March 14, 2021 by the editors</p>{PARAGRAPHS}</article>"
-    )
+    html = _page(body=f"<article><h1>Harbour plan</h1><p>March 14, 2021 · the editors</p>{PARAGRAPHS}</article>")
     article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
     assert article.published_at is not None and article.published_at.date() == date(2021, 3, 14)
     assert article.published_source == "htmldate"
@@ -172,3 +170,96 @@ def test_url_day_far_from_the_stamp_changes_nothing() -> None:
     article = extract_article(html, url="https://news.example/2020/02/24/harbour-plan/", fetched_at=NOW)
     own = in_own_offset(article.published_at, article.published_raw)
     assert own is not None and own.date() == date(2020, 2, 25)
+
+
+def test_utc_stamp_one_day_off_the_printed_day_is_read_in_the_pages_own_offset() -> None:
+    html = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Harbour plan",'
+        ' "datePublished": "2019-10-18T22:04:00Z"}</script>',
+        f'<article><h1>Harbour plan</h1><p class="infoline"><span class="infoline-datum">19. Oktober 2019 00:04 Uhr'
+        f"</span></p>{PARAGRAPHS}</article>",
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at == datetime(2019, 10, 18, 22, 4, tzinfo=UTC)  # the instant is kept
+    own = in_own_offset(article.published_at, article.published_raw)
+    assert own is not None and own.date() == date(2019, 10, 19) and own.utcoffset() == timedelta(hours=2)
+
+
+def test_meta_date_the_page_shows_nowhere_gives_way_to_the_printed_date() -> None:
+    html = _page(
+        '<meta name="date" content="2020-04-30">',
+        f'<article><h1>Harbour plan</h1><ul class="infoline"><li class="author">By Ann Lee</li>'
+        f'<li class="date"><time>29.04.2020, 12:01</time></li></ul>{PARAGRAPHS}</article>',
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_source == "visible"
+    assert article.published_raw == "29.04.2020, 12:01"
+    assert article.published_at is not None and article.published_at.date() == date(2020, 4, 29)
+
+
+def test_json_ld_date_is_kept_against_a_different_printed_date() -> None:
+    html = _page(
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-04-20T10:00:00+02:00"}'
+        "</script>",
+        f'<article><h1>Harbour plan</h1><p class="date">22.04.2020</p>{PARAGRAPHS}</article>',
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_source == "json-ld"
+    assert article.published_raw == "2020-04-20T10:00:00+02:00"
+
+
+def test_publication_label_gives_the_date_in_its_text_or_the_next_element() -> None:
+    inline = _page(body=f"<article><h1>Harbour plan</h1>{PARAGRAPHS}<p>Veröffentlicht am 16.08.2019<br>"
+                        "Dauer: 1 Stunde</p></article>")  # fmt: skip
+    article = extract_article(inline, url="https://news.example/harbour", fetched_at=NOW)
+    assert (article.published_source, article.published_raw) == ("visible", "16.08.2019")
+    split = _page(
+        '<meta name="date" content="2021-10-15">',
+        f"<article><h1>Harbour plan</h1>{PARAGRAPHS}<div><span>Erschienen am:</span><h2>13.10.2021</h2></div>"
+        '<div><h4 class="timestamp-title">Zuletzt geändert am:</h4><ul class="timestamp-list">'
+        '<li class="timestamp-item">15.10.2021</li></ul></div></article>',
+    )
+    article = extract_article(split, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is not None and article.published_at.date() == date(2021, 10, 13)
+
+
+def test_dates_of_teaser_lists_are_other_articles_dates() -> None:
+    teasers = "".join(
+        f'<li><a href="/story-{i}">Another story about the harbour number {i}</a>'
+        f'<span class="post-date">0{i}/09/2019</span></li>'
+        for i in range(1, 4)
+    )
+    html = _page(
+        body=f'<article><ul class="latest">{teasers}</ul><h1>Harbour plan</h1>'
+        f'<div class="entry-date">27 Sep 2016</div>{PARAGRAPHS}</article>',
+    )
+    article = extract_article(html, url="https://news.example/harbour", fetched_at=NOW)
+    assert article.published_at is not None and article.published_at.date() == date(2016, 9, 27)
+
+
+def _body_of(inner: str) -> str:
+    html = _page(body=f"<article><h1>Harbour plan</h1>{inner}</article>")
+    body = extract_article(html, url="https://news.example/harbour", fetched_at=NOW).body
+    assert body is not None and "Paragraph 0 of the story" in body and "Paragraph 5 of the story" in body
+    return body
+
+
+def test_read_also_lines_with_their_headline_are_dropped_in_more_languages() -> None:
+    body = _body_of(
+        PARAGRAPHS[: len(PARAGRAPHS) // 2]
+        + "<p>Czytaj też: Port w nowym kształcie</p><p>Auch lesen: Der neue Hafen im Überblick</p>"
+        + "<p>Dowiedz się więcej: Jak głosowała rada miasta</p>"
+        + PARAGRAPHS[len(PARAGRAPHS) // 2 :]
+    )
+    assert "Czytaj" not in body and "Auch lesen" not in body and "Dowiedz" not in body
+
+
+def test_box_headings_credit_lines_and_prompts_around_the_text_are_dropped() -> None:
+    body = _body_of(
+        "<h2>Inhaltsverzeichnis</h2>"
+        + PARAGRAPHS
+        + "<p>Titelbild: Anna Example/Agency</p><p>Verraten Sie gerne in den Kommentaren: Was halten Sie davon?</p>"
+        "<p>Sie sind aktuell nicht eingeloggt.</p><h3>Top-Themen bei Example Magazin</h3><h3>Mehr Themen:</h3>"
+    )
+    for furniture in ("Inhaltsverzeichnis", "Titelbild", "Kommentaren", "eingeloggt", "Top-Themen", "Mehr Themen"):
+        assert furniture not in body

@@ -71,6 +71,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "Article continues below", "Story continues below advertisement",
         "Advertisement - scroll to continue",
         "Scroll to continue with content", "Subscribers only", "Already a subscriber? Sign in",
+        "Table of contents", "Contents", "More topics", "Further reading",
     ),
     "de": (
         "Zum Inhalt springen", "Direkt zum Inhalt", "Zum Hauptinhalt springen", "Zum Hauptinhalt",
@@ -82,7 +83,9 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
         "Artikel anhören", "Anhören", "Folgen Sie uns", "Nach oben", "Zurück zur Startseite", "Startseite",
         "Schließen", "Suche", "Seite nicht gefunden", "Fehler 404", "Kommentare", "Alle akzeptieren",
         "Akzeptieren", "Einstellungen", "Zustimmen", "Alle ablehnen", "Wird geladen", "Mehr erfahren",
-        "Zum Artikel", "Video", "Videos", "Nur für Abonnenten",
+        "Zum Artikel", "Video", "Videos", "Nur für Abonnenten", "Weitere Themen", "Mehr Themen",
+        "Inhaltsverzeichnis", "Zum Weiterlesen", "Weiterführende Links", "Quellenangaben", "Bild anzeigen",
+        "Teilen mit", "Bewerten", "Alle Angaben ohne Gewähr",
     ),
     "es": (
         "Saltar al contenido", "Ir al contenido", "Ir al contenido principal",
@@ -117,7 +120,7 @@ BOILERPLATE_PHRASES: dict[str, tuple[str, ...]] = {
     ),
     "pl": (
         "Czytaj więcej", "Czytaj też", "Czytaj także", "Zobacz też", "Zobacz także", "Przeczytaj także",
-        "Reklama", "Udostępnij", "Skomentuj", "Komentarze",
+        "Reklama", "Udostępnij", "Skomentuj", "Komentarze", "Dowiedz się więcej", "Spis treści",
     ),
     "cs": ("Článek", "Čtěte také", "Přečtěte si také", "Reklama", "Sdílet", "Komentáře"),
 }  # fmt: skip
@@ -171,7 +174,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         # weaker labels need a separator ("Read more: ...", "Related: ...")
         (
             r"^(read more|read also|also read|related|see also|more|watch|voir aussi|voir|video|"
-            r"mehr zum thema|mehr dazu|auch interessant|ver tambien|mas informacion|relacionad[oa]s?)"
+            r"mehr zum thema|mehr dazu|auch interessant|auch lesen|ver tambien|mas informacion|relacionad[oa]s?|"
+            r"czytaj (tez|takze|wiecej)|zobacz (tez|takze)|przeczytaj (tez|takze)|dowiedz sie wiecej|"
+            r"ctete take|prectete si take)"
             r"\s*[:>»›|\-–—]\s*.*",
             220,
         ),
@@ -216,8 +221,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
         ),
         # photo credits on their own line
         (
-            r"^(©|\(c\)|copyright|photo|photos|credit|credits|credit photo|photo credit|image|illustration|"
-            r"foto|fotos|bild|bildquelle|quelle|fuente|source|صورة|المصدر)\s*:.{0,100}$",
+            r"^(©|\(c\)|copyright|photo|photos|credit|credits|credit photo|credits photos?|photo credits?|"
+            r"image credits?|image|illustration|foto|fotos|bild|bildquelle|bildnachweis|fotonachweis|titelbild|"
+            r"titelfoto|beitragsbild|quelle|fuente|source|صورة|المصدر)\s*:.{0,100}$",
             120,
         ),
         (r"^©.{0,100}$", 100),
@@ -238,6 +244,26 @@ _PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
             320,
         ),
         (r"^(suivez-nous|suivez nous|follow us|folgen sie uns|siguenos|تابعونا)\b.{0,100}$", 120),
+        # box headings naming more of the site ("Top-Themen bei ...", "Más sobre ..."), next/previous article
+        (
+            r"^(top-?themen|top stories|mehr themen|weitere themen|mas sobre|more from|"
+            r"vorschau auf den nachsten artikel|nachster artikel|vorheriger artikel|next article|"
+            r"previous article|article suivant|article precedent|articulo siguiente|articulo anterior)\b[^.!?]{0,80}$",
+            110,
+        ),
+        # login state shown to the visitor
+        (
+            r"^(sie sind (aktuell |derzeit |noch )?nicht (eingeloggt|angemeldet)|you are not (logged|signed) in|"
+            r"vous n'etes pas connecte|no has iniciado sesion)\b[^.!?]{0,40}$",
+            80,
+        ),
+        # prompts to comment ("Verraten Sie gerne in den Kommentaren: ...", "Let us know in the comments")
+        (
+            r"^((verraten|schreiben|sagen|erzahlen) sie (uns )?(gerne |es )?(in den|in die) kommentar|"
+            r"(let us know|tell us|share your thoughts|sound off) (below |in the comments)|"
+            r"dites-(nous|le) (en|dans les) commentaires|cuentanos en los comentarios).{0,200}$",
+            240,
+        ),
         (
             r"^(partager|share|teilen|compartir|شارك)\s*(sur|on|auf|en|على|via|par|per)\b.{0,80}$",
             100,

@@ -135,6 +135,10 @@ def test_diff_of_two_versions_and_the_changed_report(sessions) -> None:
         ]
         assert changed_articles(s, since=T0 + timedelta(days=3)) == []
         assert changed_articles(s, sources=("other",)) == []
+        # --until: the archive as it stood then (version 3, the new headline, came later)
+        then = changed_articles(s, until=T0 + timedelta(days=2))
+        assert [(r["from_version"], r["to_version"], r["headline_changed"]) for r in then] == [(1, 2, False)]
+        assert changed_articles(s, until=T0 + timedelta(days=1)) == []
 
 
 def test_not_modified_is_a_seen_time_not_a_version(sessions) -> None:

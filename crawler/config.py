@@ -24,7 +24,7 @@ TOP_LEVEL_KEYS = {
     "database_url", "sources", "liveness", "schedule", "warc_dir", "warc_max_size", "delay", "redis_url",
     "download_timeout", "processes",
 }  # fmt: skip
-SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "time_limit", "misfire_grace"}
+SCHEDULE_KEYS = {"timezone", "crawl", "recheck", "verify", "time_limit", "misfire_grace"}
 LIVENESS_KEYS = {
     "confirmations",
     "confirm_interval",
@@ -74,6 +74,7 @@ class Schedule:
     timezone: str = "UTC"
     crawl: str | None = "0 3 * * *"
     recheck: str | None = "30 4 * * *"
+    verify: str | None = None  # `morgue verify`, the fixity check (e.g. weekly: "0 5 * * 0"); off by default
     time_limit: timedelta = timedelta(hours=6)  # a run still going after this is stopped
     misfire_grace: timedelta = timedelta(hours=1)  # a run missed by less than this still starts
 
@@ -232,7 +233,7 @@ def _parse_schedule(raw: Any) -> Schedule:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"schedule.timezone: unknown time zone {tz!r} (e.g. 'Europe/Paris')") from None
     values["timezone"] = tz
-    for key in ("crawl", "recheck"):
+    for key in ("crawl", "recheck", "verify"):
         if key in raw:
             values[key] = None if raw[key] in ("", "off") else check_cron(raw[key], f"schedule.{key}", tz)
     for key in ("time_limit", "misfire_grace"):

@@ -56,7 +56,7 @@ SLOW_MODULES = frozenset(
         "test_e2e", "test_recheck", "test_archive_features", "test_operations", "test_distributed",
         "test_offload", "test_cli", "test_throttle", "test_probe", "test_faults", "test_hostile_content",
         "test_scope", "test_interface", "test_liveness_corpus", "test_writer", "test_storage", "test_scrapy_command",
-        "test_verify",
+        "test_verify", "test_upgrade",
     }
 )  # fmt: skip
 

@@ -120,7 +120,11 @@ class _Reader:
     def urls(self, key: str) -> tuple[str, ...]:
         urls = self.str_list(key)
         for i, url in enumerate(urls):
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+                parts.port  # noqa: B018 - raises on a port that is not one
+            except ValueError:  # an unclosed IPv6 bracket, a port out of range
+                parts = urlsplit("")
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ConfigError(f"{self.where}.{key}[{i}]: not an http(s) URL: {url!r}")
         return urls
@@ -248,7 +252,10 @@ def parse_duration(value: str, where: str) -> timedelta:
     if not m or not value.strip():
         raise ConfigError(f"{where}: expected a duration like '72h', '3d', '30m' or '0s' (got {value!r})")
     w, d, h, mi, se = (int(x or 0) for x in m.groups())
-    return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=se)
+    try:
+        return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=se)
+    except OverflowError:
+        raise ConfigError(f"{where}: duration too long (got {value!r})") from None
 
 
 def _parse_liveness(raw: Any) -> Policy:
@@ -292,7 +299,7 @@ def _parse_source(raw: Any, where: str) -> Source:
             raise ConfigError(f"{where}.article_pattern: expected a string")
         try:
             re.compile(pattern)
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:  # a repeat count or a nesting too large
             raise ConfigError(f"{where}.article_pattern: invalid regex: {exc}") from None
     schedule = raw.get("schedule")
     if schedule is not None:

@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, settings
 from crawler.demo.server import SiteServer
 from tests.helpers import FIXTURES, drop_run_database, fresh_pg, pg_lock
 
-
 # Hypothesis profiles (tests/test_fuzz.py; docs/reliability.md): "ci", the default, is bounded and
 # reproducible (a fixed number of examples, derandomized); "long" explores for as long as it is given
 # (HYPOTHESIS_PROFILE=long). No per-example deadline: the page tests bound each page's time themselves.

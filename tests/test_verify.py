@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -102,7 +103,9 @@ def test_a_healthy_archive_passes_then_a_flipped_bit_a_bad_gzip_member_and_a_los
     archive: Archive,
 ) -> None:
     a = archive
+    started = time.perf_counter()
     healthy = a.verify()
+    print(f"\n[{a.db.split(':')[0]}] morgue verify on the healthy archive: {time.perf_counter() - started:.2f} s")
     assert healthy.exit_code == 0, healthy.output
     assert "ok: no problem found" in healthy.stdout
     report = a.report()

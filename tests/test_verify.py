@@ -229,12 +229,18 @@ def test_an_archive_with_warc_records_needs_the_warc_folder(template: Archive, t
     result = CliRunner().invoke(cli, ["--config", str(bare), "--db", archive.db, "verify"])
     assert result.exit_code == 2
     assert "--warc-dir: the archive points to" in result.stderr
-    assert (
-        CliRunner()
-        .invoke(cli, ["--config", str(bare), "--db", archive.db, "verify", "--warc-dir", str(archive.warc)])
-        .exit_code
-        == 0
+    given = CliRunner().invoke(
+        cli, ["--config", str(bare), "--db", archive.db, "verify", "--warc-dir", str(archive.warc)]
     )
+    assert given.exit_code == 0, given.output
+    typo = CliRunner().invoke(
+        cli, ["--config", str(bare), "--db", archive.db, "verify", "--warc-dir", str(tmp_path / "nope")]
+    )
+    assert typo.exit_code == 2 and "--warc-dir: not a folder" in typo.stderr
+    # the config's folder gone: every capture is missing (a problem, not a usage error)
+    shutil.rmtree(archive.warc)
+    report = archive.report()
+    assert set(report["counts"]) == {"warc-file-missing"} and report["counts"]["warc-file-missing"] > 1
 
 
 def test_an_empty_archive_passes_without_warc_files(sqlite_url: str, tmp_path: Path) -> None:
@@ -246,6 +252,8 @@ def test_an_empty_archive_passes_without_warc_files(sqlite_url: str, tmp_path: P
     assert "ok: no problem found" in result.stdout
     quiet = runner.invoke(cli, ["--db", sqlite_url, "--config", str(tmp_path / "none.toml"), "-q", "verify"])
     assert quiet.exit_code == 0 and quiet.output == ""
+    (tmp_path / "later.toml").write_text(f'warc_dir = "{tmp_path / "not-yet"}"\n', "utf-8")  # no capture so far
+    assert runner.invoke(cli, ["--db", sqlite_url, "--config", str(tmp_path / "later.toml"), "verify"]).exit_code == 0
 
 
 def test_the_weekly_verify_job_comes_from_the_schedule() -> None:

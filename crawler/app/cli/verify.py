@@ -35,9 +35,10 @@ def verify(state: State, sources: tuple[str, ...], sample: int | None, warc_dir:
     """
     from storage.verify import VerifyError, summary_lines, verify_archive
 
+    if warc_dir and not Path(warc_dir).is_dir():
+        raise UsageFailure(f"--warc-dir: not a folder: {warc_dir}")
+    # the config's folder may not exist yet (no capture so far); if records point into it, they are missing
     directory = warc_dir or state.config.warc_dir
-    if directory and not Path(directory).is_dir():
-        raise UsageFailure(f"{'--warc-dir' if warc_dir else 'config: warc_dir'}: not a folder: {directory}")
     with state.session_factory()() as session:
         try:
             report = verify_archive(session, warc_dir=directory, sources=sources, sample=sample)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -298,7 +299,9 @@ def _parse_source(raw: Any, where: str) -> Source:
         if not isinstance(pattern, str):
             raise ConfigError(f"{where}.article_pattern: expected a string")
         try:
-            re.compile(pattern)
+            with warnings.catch_warnings():  # Python's FutureWarnings on odd sets ("possible set difference"): no noise
+                warnings.simplefilter("ignore")
+                re.compile(pattern)  # and cached: matching URLs later compiles it no more
         except (re.error, OverflowError, RecursionError) as exc:  # a repeat count or a nesting too large
             raise ConfigError(f"{where}.article_pattern: invalid regex: {exc}") from None
     schedule = raw.get("schedule")

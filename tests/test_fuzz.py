@@ -330,6 +330,9 @@ def _config_text(document: dict[str, Any]) -> str:
 @example('liveness = {confirm_interval = "99999999999999999999w"}\n')  # found: OverflowError (int to C int)
 @example('sources = [{name = "a", start_urls = ["https://a.example/"], article_pattern = "/\\\\d{899999999999}-"}]\n')
 @example(
+    'sources = [{name = "a", start_urls = ["https://a.example/"], article_pattern = "[0--/"}]\n'
+)  # found: FutureWarning
+@example(
     'sources = [{name = "a", start_urls = ["https://a.example/"], article_pattern = "'
     + "(" * 1000
     + ")" * 1000

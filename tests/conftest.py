@@ -4,13 +4,23 @@ keeps a PostgreSQL restart in one run from breaking another run's tests."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from crawler.demo.server import SiteServer
 from tests.helpers import FIXTURES, drop_run_database, fresh_pg, pg_lock
+
+# Hypothesis profiles (tests/test_fuzz.py; docs/reliability.md): "ci", the default, is bounded and
+# reproducible (a fixed number of examples, derandomized); "long" explores for as long as it is given
+# (HYPOTHESIS_PROFILE=long). No per-example deadline: the page tests bound each page's time themselves.
+_FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("ci", max_examples=200, derandomize=True, print_blob=True, **_FUZZ)
+settings.register_profile("long", max_examples=20_000, print_blob=True, **_FUZZ)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,6 +67,7 @@ SLOW_MODULES = frozenset(
         "test_offload", "test_cli", "test_throttle", "test_probe", "test_faults", "test_hostile_content",
         "test_scope", "test_interface", "test_liveness_corpus", "test_writer", "test_storage", "test_scrapy_command",
         "test_web_browser", "test_address_policy_crawl", "test_robots", "test_replay",
+        "test_verify", "test_upgrade", "test_fuzz",
     }
 )  # fmt: skip
 

@@ -297,3 +297,33 @@ class RouteServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def corrupt_warc_payload(path: Path, offset: int, length: int) -> int:
+    """Flip one bit of the HTTP payload of the gzipped WARC record at ``offset`` (``length`` bytes),
+    as bit rot would, keeping the record's compressed length so every other record stays in place:
+    the member is recompressed and padded with a gzip header comment. Returns the payload position."""
+    import struct
+    import zlib
+
+    data = bytearray(path.read_bytes())
+    block = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(bytes(data[offset : offset + length]))
+    warc_end = block.index(b"\r\n\r\n") + 4
+    payload_start = block.index(b"\r\n\r\n", warc_end) + 4
+    payload_end = block.rindex(b"\r\n\r\n")  # the record ends with two CRLF
+    for pos in range(payload_start + (payload_end - payload_start) // 2, payload_end):
+        changed = bytearray(block)
+        changed[pos] ^= 0x01
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        deflated = compressor.compress(bytes(changed)) + compressor.flush()
+        trailer = struct.pack("<II", zlib.crc32(changed), len(changed) & 0xFFFFFFFF)
+        padding = length - (10 + len(deflated) + len(trailer)) - 1  # the comment's terminating NUL
+        if padding < 0:
+            continue
+        header = b"\x1f\x8b\x08\x10" + b"\x00" * 4 + b"\x00\xff" + b"x" * padding + b"\x00"  # FLG.FCOMMENT
+        member = header + deflated + trailer
+        assert len(member) == length
+        data[offset : offset + length] = member
+        path.write_bytes(bytes(data))
+        return pos
+    raise AssertionError(f"no one-bit change of the record at {path}:{offset} recompresses into {length} bytes")

@@ -2,7 +2,7 @@
 subprocess (the Twisted reactor cannot restart, memory stays bounded, a crash is a failed
 job, not a dead scheduler), exactly what a cron line would start.
 
-Jobs come from ``[schedule]`` (``crawl``, ``recheck``: cron expressions in ``timezone``)
+Jobs come from ``[schedule]`` (``crawl``, ``recheck``, ``verify``: cron expressions in ``timezone``)
 and from ``schedule`` on a source (that source then gets its own crawl job). They are
 kept in the archive database (APScheduler's SQLAlchemy job store), so next-run times
 survive restarts; coalescing is on, one instance per job, and a run missed by less than
@@ -68,6 +68,8 @@ def job_specs(config: Config) -> list[JobSpec]:
         specs = [JobSpec(s.id, s.cron, (*s.argv, "--enqueue")) for s in specs]
     if config.schedule.recheck and config.sources:
         specs.append(JobSpec("recheck", config.schedule.recheck, ("recheck",)))
+    if config.schedule.verify:  # the fixity check reads the archive only: the same job in distributed mode
+        specs.append(JobSpec("verify", config.schedule.verify, ("verify",)))
     return specs
 
 

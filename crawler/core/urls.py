@@ -28,14 +28,17 @@ def _escape(path: str) -> str:
 def canonicalize(url: str) -> str:
     """Return the canonical form of ``url`` (absolute http(s) URLs; others returned stripped)."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port that is not one, an unclosed IPv6 bracket: not a URL to request
+        return url
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return url
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", _escape(parts.path)) or "/"
     if path != "/" and path.endswith("/"):

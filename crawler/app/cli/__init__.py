@@ -6,7 +6,7 @@ errors and exit codes), ``root`` the group and the mapping of library errors to 
 
 from __future__ import annotations
 
-from crawler.app.cli import archive, demo, jobs, reextract, reports, serve  # noqa: F401 - each registers its commands
+from crawler.app.cli import archive, demo, jobs, reextract, reports, serve, verify  # noqa: F401 - each registers its commands
 from crawler.app.cli.root import cli
 
 __all__ = ["cli", "main"]

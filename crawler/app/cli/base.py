@@ -91,6 +91,9 @@ class State:
             engine = make_engine(self.database_url)
         except DatabaseError as exc:
             raise UsageFailure(f"--db: {exc}") from None
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None:  # its connections closed with the command, also when run in-process (CliRunner)
+            ctx.call_on_close(engine.dispose)
         try:
             check_schema(engine)
         except DatabaseError as exc:

@@ -106,3 +106,112 @@ def test_a_cookie_banner_on_the_sites_own_not_found_page_is_not_a_gate() -> None
     banner = "<div class='cookie-banner'><p>We value your privacy.</p><button>Accept all cookies</button></div>"
     verdict, reasons = check(chrome(banner + "<p>Nothing here.</p>"), "Nothing here.")
     assert verdict.is_dead, reasons
+
+
+# -- remnants: notice or emptied pages that keep copies of some of the article's words (summary boxes,
+# subtitles, fact boxes), and the controls they must not be confused with. A longer article, so that one
+# paragraph is a small share of it.
+
+LONG_TITLE = "Valley rail line to close for eighteen months of rebuilding"
+LONG = [
+    "The valley rail line will close from the first of March for eighteen months while engineers replace the "
+    "viaduct, the signalling and most of the track between the two market towns, the operator said on Monday.",
+    "Replacement buses will run every twenty minutes at peak times and every hour in the evening, stopping at "
+    "each station car park rather than in the town centres, which has angered shop owners along the route.",
+    "The operator said the viaduct, built in the eighteen-sixties, had been patched so often that inspectors "
+    "could no longer certify it for heavier modern trains without a complete rebuild of its piers and deck.",
+    "Commuters who travel to the city every day will face journeys up to forty minutes longer, according to the "
+    "operator's own figures, and season ticket holders will be offered a partial refund for the whole period.",
+    "Local councillors said they had been told of the closure only a week before the announcement and asked "
+    "the regional transport board to publish the engineering reports that led to the decision in full.",
+    "Freight services that carry timber from the upper valley will be diverted over the northern route, adding "
+    "a day to deliveries and forcing two sawmills to rent extra storage space near the junction.",
+    "The rebuilding will cost about two hundred million, shared between the national rail budget and the "
+    "region, which borrowed its part against future ticket revenue after a long debate in the assembly.",
+    "Engineers plan to work through two winters, pouring the new piers in the dry months and lifting the deck "
+    "sections into place with the largest mobile crane ever used on a railway project in the country.",
+    "Walking groups welcomed a promise that the old footpath under the viaduct will reopen once the work ends, "
+    "with a new bridge for cyclists over the river where the path has been closed for safety since 2019.",
+    "The operator said it would publish a detailed timetable for the replacement buses by the end of January "
+    "and hold open evenings in every town on the line so that passengers can ask questions in person.",
+]
+LONG_TEXT = "\n\n".join(LONG)
+
+
+def long_known(**kw: object) -> Known:
+    return Known(**{"archived_title": LONG_TITLE, "archived_text": LONG_TEXT, **kw})
+
+
+def check_long(html: str, main_text: str, **kw: object) -> tuple[Verdict, tuple[str, ...]]:
+    result = classify(Observation(url=URL, status=200, final_url=URL, html=html), main_text=main_text,
+                      known=long_known(**kw))
+    return result.verdict, result.reasons
+
+
+def test_a_notice_under_a_summary_box_that_copies_the_opening_paragraph_is_a_removal() -> None:
+    # the summary box keeps the article's first paragraph and one key point (under a fifth of the body);
+    # the chrome loads wall scripts (markup only, no declared wall)
+    notice = "This report is no longer on our pages."
+    main = f"<div class='summary'><p>{LONG[0]}</p><p>{LONG[4]}</p></div><p class='notice'>{notice}</p>"
+    verdict, reasons = check_long(chrome(main, h1=LONG_TITLE), f"{LONG[0]}\n\n{LONG[4]}\n\n{notice}")
+    assert verdict is Verdict.REMOVAL_NOTICE, reasons
+    assert any(r.startswith("archived-text:mostly-gone") for r in reasons)
+    assert "headline-kept" in reasons
+
+
+def test_a_page_that_kept_two_fact_boxes_of_a_removed_article_is_a_removal() -> None:
+    # two and a half middle paragraphs survive as boxes beside the chrome (under a quarter of the body, not its
+    # start), nothing new is said
+    kept = [LONG[3], LONG[6], LONG[8][:120]]
+    main = "".join(f"<div class='factbox'><p>{p}</p></div>" for p in kept)
+    verdict, reasons = check_long(chrome(main, h1=LONG_TITLE), "\n\n".join(kept))
+    assert verdict.is_dead, reasons
+    assert any(r.startswith("archived-text:mostly-gone") for r in reasons)
+
+
+def test_an_emptied_template_whose_main_text_is_a_long_menu_is_a_removal() -> None:
+    # the extractor takes the site's menus and tag lists for the main text: many words, no sentences
+    sections = ("Markets", "Politics", "Weather", "Podcasts", "Newsletters", "Regions", "Events")
+    items = [f"{section} news desk {n}" for n in range(1, 9) for section in sections]
+    main = "".join(f"<div><a href='/s/{i}'>{item}</a></div>" for i, item in enumerate(items))
+    menu = "\n\n".join(items)
+    verdict, reasons = check_long(chrome(main, h1=LONG_TITLE), menu)
+    assert verdict is Verdict.REMOVAL_NOTICE, reasons
+    assert any(r.startswith("template:short") for r in reasons)
+
+
+def test_a_declared_paywall_teaser_with_a_soft_hyphenated_headline_stays_alive() -> None:
+    head = "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"isAccessibleForFree\": false}</script>"
+    h1 = LONG_TITLE.replace("rebuilding", "re\u00adbuild\u00ading").replace("eighteen", "eigh\u2060teen")
+    wall = "<div class='paywall'><p>Subscribe to continue reading.</p></div>"
+    teaser = "".join(f"<p>{p}</p>" for p in LONG[:1])
+    main_text = f"{LONG[0]}\n\nSubscribe to continue reading."
+    verdict, reasons = check_long(chrome(teaser + wall, head=head, h1=h1), main_text)
+    assert verdict is Verdict.ALIVE and "wall:article-behind" in reasons, reasons
+
+
+def test_a_wall_in_the_chrome_does_not_make_an_emptied_page_a_teaser() -> None:
+    # only the opening paragraph survives (a teaser rail), no headline, a subscription box in the chrome
+    head = "<script type='application/ld+json'>{\"@type\": \"WebPage\", \"isAccessibleForFree\": false}</script>"
+    main = f"<div class='teaser-rail'><p>{LONG[0]}</p></div><div class='paywall'><p>Subscribe now.</p></div>"
+    verdict, reasons = check_long(chrome(main, head=head), f"{LONG[0]}\n\nSubscribe now.")
+    assert verdict.is_dead, reasons
+
+
+def test_an_article_cut_to_its_first_half_is_changed_not_removed() -> None:
+    kept = LONG[:5]
+    verdict, reasons = check_long(chrome("".join(f"<p>{p}</p>" for p in kept), h1=LONG_TITLE), "\n\n".join(kept))
+    assert verdict is Verdict.CHANGED, reasons
+
+
+def test_a_remnant_under_much_new_text_is_a_rewrite_not_a_removal() -> None:
+    new = [
+        f"Update {n}: the regional transport board has now agreed to publish every engineering report on the "
+        f"viaduct, and the operator says a shorter closure of twelve months is being studied after talks number {n} "
+        "with contractors who offered to work night shifts and weekends at the same price."
+        for n in range(1, 8)
+    ]
+    paragraphs = [LONG[0], LONG[1], *new]
+    verdict, reasons = check_long(chrome("".join(f"<p>{p}</p>" for p in paragraphs), h1=LONG_TITLE),
+                                  "\n\n".join(paragraphs))
+    assert verdict.is_alive, reasons

@@ -180,3 +180,20 @@ def test_an_article_going_behind_a_paywall_and_out_is_an_access_change_never_a_r
     assert [c["access_changed"] for c in mine] == ["free->subscription, subscription->free"]
     removed = morgue(*common, "report", "removed", "--format", "json", cwd=tmp)
     assert EN not in removed.stdout
+
+
+def test_a_notice_that_kept_a_copy_of_the_opening_paragraph_is_confirmed_never_stored_as_a_version(setup) -> None:
+    # the headline stays, a "key points" box keeps the body's first paragraph (a sixth of it), the body is a
+    # notice in words no lexicon holds: not an edit, so the archived text stays the baseline of every re-check
+    site, common, db, tmp = setup
+    site.routes[EN] = {"status": 200, "file": "_remnant_en.html"}
+    for _ in range(2):  # confirmations = 2
+        done = morgue(*common, "recheck", "--all", "--delay", "0", cwd=tmp)
+        assert done.returncode == 0, done.stderr
+    assert statuses(db, site)[EN] == ("removed", "removal_notice")
+    shown = json.loads(morgue(*common, "show", site.base_url + EN, "--format", "json", cwd=tmp).stdout)
+    assert shown["versions"] == 1  # the shrunk page never became the comparison baseline
+    assert "Union members will be formally balloted" in shown["body"]
+    checks = [f for f in shown["fetches"] if f["verdict"] == "removal_notice"]
+    assert len(checks) == 2
+    assert all(any(r.startswith("archived-text:mostly-gone") for r in f["reasons"]) for f in checks), checks

@@ -41,6 +41,7 @@ article and is alive.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +75,7 @@ REPLACED_TITLE_SIMILARITY = 0.3  # ... or with a new, unrelated headline
 UNCHANGED_SIMILARITY = 0.995
 GONE_PRESENCE = 0.2  # less than this share of the archived text's 4-token runs left anywhere in the page ...
 START_PRESENCE = 0.8  # ... and none of its opening paragraphs is there (this share of it): the article is gone
+MOSTLY_GONE = 0.3  # less than this share left, without a declared wall, and little new text: mostly gone
 OPENING_PARAGRAPHS = 3  # the body's first paragraphs: what a teaser behind a wall shows
 PARAGRAPH_TOKENS = 12  # shorter paragraphs (datelines, labels) say nothing
 SHRUNK = 0.5  # a kept headline over a text this much shorter than the archived body: the body was removed
@@ -314,7 +316,7 @@ def classify(
     if sim is not None and sim >= KEEP_SIMILARITY:
         return _unchanged_or_changed(sim, signals, known)
     if known.archived_text:
-        decided = _archived(signals, text, words, known, article)
+        decided = _archived(signals, text, words, known, article, prose=prose_words(main_text or ""))
         if decided is not None:
             return decided
     decided = _phrases(signals, text, words)
@@ -380,27 +382,37 @@ def _wall(
 
 
 def _archived(
-    signals: PageSignals, text: str, words: int, known: Known, article: Article | None
+    signals: PageSignals, text: str, words: int, known: Known, article: Article | None, *, prose: int | None = None
 ) -> LivenessResult | None:
-    """Re-check rules that read the archived article: is any of it still anywhere in the page?"""
+    """Re-check rules that read the archived article: is any of it still anywhere in the page?
+    ``prose``: words of the main text in sentence-length paragraphs (menus and teaser rails are not)."""
     haystack = shingles(tokens(signals.page_text or signals.visible_text))
     body = _archived_body(known)
     full = presence(body, haystack)
     start = max((presence(p, haystack) for p in _opening_paragraphs(body)), default=0.0)
-    declared = (article is not None and article.access not in (None, "free")) or signals.not_free
-    # an opening paragraph alone (a summary box, a subtitle) speaks for the article only behind a declared wall
-    # or with more of the body around it
-    if full >= GONE_PRESENCE or (start >= START_PRESENCE and (declared or full >= GONE_PRESENCE / 2)):
+    declared = _declared_wall(signals, text, article)
+    # what is left of the article: most of it, or (behind a wall the page declares) its start. A summary box, a
+    # subtitle or a disclaimer that kept copies of the article's words is not the article, and wall scripts in
+    # the site's chrome do not make it a teaser
+    # (its start alone speaks for it only under its own headline: a wall element in the chrome of a page that
+    # lost its headline too is the site's wall, not this article's)
+    behind_wall = declared and (
+        full >= GONE_PRESENCE or (start >= START_PRESENCE and _headline_kept(signals, known, visible_only=False))
+    )
+    if full >= MOSTLY_GONE or behind_wall:
         walled = words < SHORT_TEXT_WORDS and _walled(signals, text, article) is not None
         if walled and _phrases(signals, text, words) is None:  # a not-found title over a wall is no article
             return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:start:{start:.2f}")
         return None
+    mostly = full >= GONE_PRESENCE or (start >= START_PRESENCE and full >= GONE_PRESENCE / 2)
+    if mostly and novel_tokens(text, known.archived_text) >= SHORT_TEXT_WORDS:
+        return None  # a remnant of the article under much new text: an edit or a rewrite, the drift rule decides
     lead = presence(known.archived_lead, haystack) if known.archived_lead else 0.0
     if declared and lead >= START_PRESENCE and _headline_kept(signals, known, visible_only=True):
         # a hard wall that shows the headline and the standfirst only: the article is behind it
         return _result(Verdict.ALIVE, "wall:article-behind", f"archived-text:lead:{lead:.2f}")
-    gone = f"archived-text:gone:{full:.2f}"
-    short = words < SHORT_TEXT_WORDS
+    gone = f"archived-text:{'mostly-gone' if mostly else 'gone'}:{full:.2f}"
+    short = words < SHORT_TEXT_WORDS or (prose is not None and prose < SHORT_TEXT_WORDS)  # a notice, or chrome
     gate = _gate(signals, text, chrome_too=False)
     if gate is not None and short:
         return _result(Verdict.BLOCKED, f"wall:{gate}", gone)
@@ -437,6 +449,22 @@ def _archived(
     return _result(Verdict.SOFT_404, gone, where)
 
 
+def _declared_wall(signals: PageSignals, text: str, article: Article | None) -> bool:
+    """The page says its article is cut by a wall: its access (the extractor's wall evidence), JSON-LD
+    ``isAccessibleForFree: false`` or wall wording in its main text. Wall markup alone is not enough: many
+    sites load their paywall's scripts and elements on every page, their not-found page included."""
+    if (article is not None and article.access not in (None, "free")) or signals.not_free:
+        return True
+    return bool(PAYWALL_RE.search(text))
+
+
+def prose_words(text: str) -> int:
+    """Tokens of ``text`` in paragraphs (blank-line separated) of at least PARAGRAPH_TOKENS tokens: the
+    article-like part of a main text, without the one- to three-word lines of menus, tags and teaser rails."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    return sum(n for n in (len(tokens(p)) for p in paragraphs) if n >= PARAGRAPH_TOKENS)
+
+
 def _archived_body(known: Known) -> str:
     """The archived text without its lead (a notice page may keep the standfirst over a removed body)."""
     text = known.archived_text or ""
@@ -453,10 +481,16 @@ def _opening_paragraphs(body: str) -> list[str]:
 
 def _headline_kept(signals: PageSignals, known: Known, *, visible_only: bool) -> bool:
     """The archived headline is the page's h1 (or, unless ``visible_only``, its og:title)."""
-    archived = normalise(known.archived_title or "")
-    if not archived:
+    archived = _words(known.archived_title)  # words only: punctuation and invisible characters vary
+    if archived == " ":
         return False
-    return archived in signals.h1 or (not visible_only and archived in signals.og_title)
+    return archived in _words(signals.h1) or (not visible_only and archived in _words(signals.og_title))
+
+
+def _words(text: str | None) -> str:
+    """The words of ``text`` between spaces, without format characters (soft hyphens, word joiners)."""
+    visible = "".join(c for c in text or "" if unicodedata.category(c) != "Cf")
+    return f" {' '.join(tokens(visible))} "
 
 
 def _drift(signals: PageSignals, text: str, known: Known) -> LivenessResult:

@@ -137,7 +137,9 @@ def test_a_healthy_archive_passes_then_a_flipped_bit_a_bad_gzip_member_and_a_los
     assert "problem(s) found" in result.stderr
     report = a.report()
     kinds = {(p["kind"], p["subject"].split(", ")[-1].split(" ...")[0]) for p in report["problems"]}
-    assert {k for k, _ in kinds} == {"warc-digest", "warc-sha256"}, report["problems"]
+    found = {k for k, _ in kinds}
+    # (warcio may also measure the re-padded gzip member at another length: the same record, reported once more)
+    assert {"warc-digest", "warc-sha256"} <= found <= {"warc-digest", "warc-sha256", "warc-length"}, report["problems"]
     assert all(f"{rotten.warc_file}:{rotten.warc_offset}:" in p["detail"] for p in report["problems"])
     assert any(f"version {rotten.id}" in p["subject"] for p in report["problems"])
     assert any("fetch " in p["subject"] for p in report["problems"])  # the fetch's stored body_sha256

@@ -9,7 +9,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.app.cli.base import State
-from crawler.app.cli.jobs import prepared_warc_dir
+from crawler.app.cli.jobs import no_captures_warning, prepared_warc_dir
 from crawler.components.warc import (
     PROFILE_IDENTICAL,
     PROFILE_NOT_MODIFIED,
@@ -53,12 +53,14 @@ def test_a_crawl_creates_the_default_folder_and_postgresql_without_warc_dir_warn
     cli_wins = prepared_warc_dir(State(config_path=None, db="sqlite:///archive.db"), str(tmp_path / "elsewhere"))
     assert cli_wins == str(tmp_path / "elsewhere")
 
-    assert prepared_warc_dir(State(config_path=None, db="postgresql+psycopg://postgres@127.0.0.1/x"), None) is None
-    assert "no raw captures (WARC) are kept" in capsys.readouterr().err
+    pg = State(config_path=None, db="postgresql+psycopg://postgres@127.0.0.1/x")
+    assert prepared_warc_dir(pg, None) is None
+    assert "no raw captures (WARC) are kept" in (no_captures_warning(pg, {}) or "")
+    assert no_captures_warning(pg, {"MORGUE_WARC_DIR": "/archive/warc"}) is None
     (tmp_path / "off.toml").write_text('warc_dir = ""\n', encoding="utf-8")
     off = State(config_path=str(tmp_path / "off.toml"), db="sqlite:///archive.db")
     assert prepared_warc_dir(off, None) is None
-    assert capsys.readouterr().err == ""  # turned off on purpose: nothing to warn about
+    assert no_captures_warning(off, {}) is None  # turned off on purpose: nothing to warn about
 
 
 def _records(directory: Path) -> list:

@@ -54,18 +54,11 @@ def job_settings(
 
 def prepared_warc_dir(state: State, warc_dir: str | None) -> str | None:
     """The WARC folder from --warc-dir, the config or the default beside a SQLite archive, checked
-    and created (None: no captures). A PostgreSQL archive without ``warc_dir`` keeps no raw captures:
-    said on stderr at every run (``warc_dir = ""`` says it is meant)."""
+    and created (None: no captures; see :func:`no_captures_warning`)."""
     from crawler.components.warc import WarcDirError, prepare_warc_dir
 
     directory = state.warc_folder(warc_dir)
     if not directory:
-        if state.config.warc_dir is None and not state.quiet:
-            click.echo(
-                "warning: no raw captures (WARC) are kept: this archive is not a SQLite file, so set "
-                'warc_dir = "/path/to/warc" in the config (or warc_dir = "" to keep none without this warning)',
-                err=True,
-            )
         return None
     try:
         path = prepare_warc_dir(directory)
@@ -75,8 +68,20 @@ def prepared_warc_dir(state: State, warc_dir: str | None) -> str | None:
     return str(path)
 
 
-def run_job(state: State, run: Callable[[], Any], what: str) -> None:
-    """Run a crawl or re-check, map its outcome to an exit code, print the one-line summary."""
+def no_captures_warning(state: State, overrides: dict[str, Any]) -> str | None:
+    """A PostgreSQL archive without ``warc_dir`` keeps no raw captures: said on stderr after every run
+    (after, so that a job that cannot start says only why; ``warc_dir = ""`` says it is meant)."""
+    if "MORGUE_WARC_DIR" in overrides or state.config.warc_dir is not None or state.quiet:
+        return None
+    return (
+        "warning: no raw captures (WARC) are kept: this archive is not a SQLite file, so set "
+        'warc_dir = "/path/to/warc" in the config (or warc_dir = "" to keep none without this warning)'
+    )
+
+
+def run_job(state: State, run: Callable[[], Any], what: str, overrides: dict[str, Any] | None = None) -> None:
+    """Run a crawl or re-check, map its outcome to an exit code, print the one-line summary (and, with
+    the job's ``overrides``, the warning that no captures are kept, when none are)."""
     from crawler.app.runner import RunNotClosedError
 
     try:
@@ -87,6 +92,9 @@ def run_job(state: State, run: Callable[[], Any], what: str) -> None:
         problem = summary.stats.get("morgue/database_error") or f"finish reason: {summary.finish_reason}"
         raise JobFailed(f"{what}: the run's record could not be read: {problem}")
     status = summary.run.get("status")
+    warning = no_captures_warning(state, overrides) if overrides is not None else None
+    if warning:
+        click.echo(warning, err=True)
     if not state.quiet or status != "succeeded":
         print_run(summary.run, err=status != "succeeded")
     if status == "interrupted":
@@ -170,9 +178,14 @@ def crawl(
             return
     overrides = job_settings(state, delay, verbose, time_limit, warc_dir)
     if url:
-        run_job(state, lambda: _work(state, url, overrides, idle_timeout=CRAWL_IDLE, kind="crawl", full=full), "crawl")
+        run_job(
+            state,
+            lambda: _work(state, url, overrides, idle_timeout=CRAWL_IDLE, kind="crawl", full=full),
+            "crawl",
+            overrides,
+        )
         return
-    run_job(state, lambda: run_sources(state, selected, overrides, incremental=not full), "crawl")
+    run_job(state, lambda: run_sources(state, selected, overrides, incremental=not full), "crawl", overrides)
 
 
 def _enqueue(state: State, url: str, sources: tuple[Source, ...]) -> None:
@@ -249,7 +262,12 @@ def worker(
     if not state.config.sources:
         raise UsageFailure("config: no [[sources]]: a worker needs the same morgue.toml as `crawl --enqueue`")
     overrides = job_settings(state, delay, verbose, time_limit, warc_dir)
-    run_job(state, lambda: _work(state, url, overrides, idle_timeout=idle_timeout, kind="worker", full=full), "worker")
+    run_job(
+        state,
+        lambda: _work(state, url, overrides, idle_timeout=idle_timeout, kind="worker", full=full),
+        "worker",
+        overrides,
+    )
 
 
 @cli.command()
@@ -293,6 +311,7 @@ def recheck(
             config_sources=state.config.sources,
         ),
         "recheck",
+        overrides,
     )
 
 

@@ -159,7 +159,8 @@ def test_a_fired_job_runs_a_real_crawl_in_a_subprocess(env) -> None:
 
 
 def test_two_concurrent_crawls_exactly_one_runs(env) -> None:
-    _, common, engine, tmp = env
+    site, common, engine, tmp = env
+    site.delay = 0.5  # each page takes half a second: the first crawl still runs while the other two are refused
     first = spawn(*common, "crawl", "--delay", "0", cwd=tmp)
     try:
         wait_for(lambda: any(s == "running" for _, _, s in runs(engine)))

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from crawler.core.items import DEAD_VERDICTS, Probe
+from crawler.core.items import DEAD_VERDICTS, Probe, WarcRef
 from crawler.core.urls import canonicalize
 from storage import models
 
@@ -271,6 +271,7 @@ class DueArticle:
     etag: str | None
     last_modified: str | None
     status: str
+    warc: WarcRef | None = None  # the latest version's WARC record (a 304 or same body becomes a revisit of it)
 
 
 def due_for_recheck(
@@ -285,7 +286,17 @@ def due_for_recheck(
     latest = _latest_numbers()
     V = models.ArticleVersion  # noqa: N806 - a table alias
     q = (
-        select(models.Article, V.url, V.title, V.lead, V.body, models.Source.name)
+        select(
+            models.Article,
+            V.url,
+            V.title,
+            V.lead,
+            V.body,
+            V.warc_file,
+            V.warc_offset,
+            V.warc_length,
+            models.Source.name,
+        )
         .join(models.Source, models.Source.id == models.Article.source_id)
         .join(latest, latest.c.article_id == models.Article.id)
         .join(V, (V.article_id == models.Article.id) & (V.number == latest.c.number))
@@ -307,8 +318,9 @@ def due_for_recheck(
             etag=a.etag,
             last_modified=a.last_modified,
             status=a.status,
+            warc=WarcRef(file, offset, length) if file and offset is not None and length is not None else None,
         )
-        for a, url, title, lead, body, source in session.execute(q)
+        for a, url, title, lead, body, file, offset, length, source in session.execute(q)
     ]
 
 

@@ -289,7 +289,6 @@ def run_recheck(
     def targets(session: Any) -> dict[str, Any]:
         now = datetime.now(UTC)
         due = due_for_recheck(session, now=now, limit=limit, sources=sources, everything=everything)
-        captures = {c.url: c.ref for c in current_captures(session, sources=sources)} if due else {}
         return {
             "targets": [
                 Target(
@@ -300,7 +299,7 @@ def run_recheck(
                     archived_lead=d.lead,
                     etag=d.etag,
                     last_modified=d.last_modified,
-                    warc=captures.get(d.url),
+                    warc=d.warc,
                 )
                 for d in due
             ],

@@ -5,9 +5,9 @@ priority 100, the same place). What robots.txt answers decides for every request
 (scheme, host and port, as Scrapy keys it):
 
 - 2xx: its rules (Scrapy's ``ROBOTSTXT_PARSER``); a disallowed request is dropped unrecorded, as before.
-- 4xx other than 429 ("unavailable", RFC 9309 §2.3.1.3): no rules, everything allowed.
-- 5xx or 429, or no answer at all (timeout, connection refused or reset, TLS failure) ("unreachable",
-  §2.3.1.4): complete disallow. Every request to the host fails with :class:`RobotsUnreachable`,
+- 4xx other than 429 (RFC 9309 "unavailable" status): no rules, everything allowed.
+- 5xx or 429, or no answer at all (timeout, connection refused or reset, TLS failure) (RFC 9309
+  "unreachable" status): complete disallow. Every request to the host fails with :class:`RobotsUnreachable`,
   recorded as ``transient`` with the reason ``robots:unreachable`` (never evidence of removal), until
   robots.txt answers again: it is asked again once ``MORGUE_ROBOTS_RETRY`` seconds (default 300) have
   passed since the failed answer, at the next request for that host.

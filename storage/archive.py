@@ -156,7 +156,7 @@ def _link_urls(session: Session, article: models.Article, urls: list[str], *, ne
         session.add(models.ArticleUrl(url=key, article_id=article.id))
 
 
-def _version_values(item: ArticleItem) -> dict[str, Any]:
+def version_values(item: ArticleItem) -> dict[str, Any]:
     return {
         "url": item.url,
         "title": item.title,
@@ -235,7 +235,7 @@ def _store_article(
             warc_file=result.warc_file,
             warc_offset=result.warc_offset,
             warc_length=result.warc_length,
-            **_version_values(item),
+            **version_values(item),
         )
         session.add(latest)
         if outcome is not Outcome.NEW:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from crawler.core.items import Article as ArticleItem
 from crawler.core.items import WarcRef
 from storage import models
-from storage.archive import _version_values, content_hash
+from storage.archive import content_hash, version_values
 
 REEXTRACT_EVENT = "reextract"
 # the fields re-extraction may change: every extracted field but the URL (which says where it was fetched)
@@ -109,7 +109,7 @@ def apply_extraction(session: Session, version_id: int, item: ArticleItem, *, no
     version = session.get(models.ArticleVersion, version_id)
     if version is None:
         raise LookupError(f"no version {version_id}")
-    values = _version_values(item)
+    values = version_values(item)
     changed = tuple(name for name in FIELDS if _differs(getattr(version, name), values[name]))
     for name in changed:
         setattr(version, name, values[name])
